@@ -1,0 +1,33 @@
+"""The 驻点联系 bot: a WeChat official account that connects villagers with their station team."""
+import logging
+import sys
+
+from flask import Flask
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from bot.settings import SettingsError, load_settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the Flask app; ``config`` overrides environment settings (tests, the demo)."""
+    from bot.gateway import bp as gateway
+    from bot.runtime import build_runtime
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(config)
+    except SettingsError as error:
+        sys.exit(f"configuration error: {error}")
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config["MAX_CONTENT_LENGTH"] = settings.config["wechat"]["max_body_bytes"]
+    app.extensions["bot"] = build_runtime(settings)
+    app.register_blueprint(gateway)
+    app.register_error_handler(OperationalError, _database_down)
+    app.register_error_handler(InterfaceError, _database_down)
+    return app
+
+
+def _database_down(error):
+    """Fail fast while the database is unreachable, so WeChat retries the message later."""
+    logging.getLogger("bot").error("database unavailable: %s", error.__class__.__name__)
+    return "database unavailable", 503

@@ -1,0 +1,58 @@
+"""``python -m bot``: serve the webhook, run the worker, migrate the database, and more."""
+import sys
+
+import click
+
+from bot.settings import SettingsError, load_settings
+
+
+def settings_or_exit():
+    """Load settings, or stop with one line naming the bad setting."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        click.echo(f"configuration error: {error}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+def cli() -> None:
+    """驻点联系 bot: WeChat official account for villagers and their station teams."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the webhook (development server; use gunicorn 'bot:create_app()' in production)."""
+    from bot import create_app
+    from bot.migrate import upgrade
+
+    upgrade(settings_or_exit().database_url)  # before serving: never migrate from request workers
+    create_app().run(host=host, port=port, threaded=True)
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run the background worker (RQ) that delivers pushes and runs scheduled jobs."""
+    from bot import create_app
+    from bot.jobs import run_worker
+
+    settings_or_exit()
+    run_worker(create_app(), burst=burst)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations up to REVISION (default: head)."""
+    from bot.migrate import upgrade
+
+    upgrade(settings_or_exit().database_url, revision)
+    click.echo(f"database at {revision}")

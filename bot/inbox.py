@@ -1,0 +1,80 @@
+"""Take one parsed message: de-duplicate it, store it, run its handler, all in one transaction.
+
+The stored ``InboundMessage`` and every change its handler makes commit together, so a message
+WeChat was answered for is never lost and a retry never acts twice.
+"""
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from handlers.identity import identify
+from handlers.message import Message
+from handlers.registry import Context
+from models import InboundMessage
+
+log = logging.getLogger(__name__)
+
+
+def _row(message: Message) -> InboundMessage:
+    return InboundMessage(
+        dedupe_key=message.dedupe_key,
+        openid=message.sender,
+        kind=message.event if message.kind == "event" else message.kind,
+        content=message.text or message.media_id or message.event_key,
+        sent_at=message.time,
+    )
+
+
+def _stored_reply(runtime, key: str) -> str | None:
+    with runtime.Session() as session:
+        return session.scalar(select(InboundMessage.reply).where(InboundMessage.dedupe_key == key))
+
+
+def receive(runtime, message: Message, now: datetime | None = None) -> str | None:
+    """Process ``message`` exactly once and return its reply (None: answer ``success``)."""
+    key = message.dedupe_key
+    claimed = runtime.dedupe.claim(key)
+    if claimed is False:
+        return runtime.dedupe.reply(key) or _stored_reply(runtime, key)
+    try:
+        reply = _process(runtime, message, now or datetime.now(timezone.utc))
+    except BaseException:
+        runtime.dedupe.release(key)  # the database is down or broken: let WeChat's retry try again
+        raise
+    runtime.dedupe.remember(key, reply)
+    return reply
+
+
+def _process(runtime, message: Message, now: datetime) -> str | None:
+    row = _row(message)
+    try:
+        with runtime.Session.begin() as session:
+            session.add(row)
+            session.flush()  # the unique key refuses a duplicate here, before any handler runs
+            sender = identify(session, message.sender)
+            context = Context(session, runtime.config, now, services=runtime.services)
+            row.reply = runtime.registry.dispatch(message, sender, context)
+        return row.reply
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: fail fast so WeChat retries
+    except IntegrityError:
+        if _exists(runtime, message.dedupe_key):
+            log.info("duplicate %s refused by the database", message.dedupe_key)
+            return _stored_reply(runtime, message.dedupe_key)
+        log.exception("handler failed for %s", message.dedupe_key)
+    except Exception:
+        log.exception("handler failed for %s", message.dedupe_key)
+    # The handler failed: keep the message (marked failed) so nothing acknowledged is lost.
+    failed = _row(message)
+    failed.failed = True
+    failed.reply = runtime.config["texts"]["failed"]
+    with runtime.Session.begin() as session:
+        session.add(failed)
+    return failed.reply
+
+
+def _exists(runtime, key: str) -> bool:
+    with runtime.Session() as session:
+        return session.scalar(select(InboundMessage.id).where(InboundMessage.dedupe_key == key)) is not None

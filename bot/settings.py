@@ -1,0 +1,119 @@
+"""Settings: ``config.yaml`` for behaviour, environment variables for secrets and URLs.
+
+A missing or malformed setting raises ``SettingsError`` whose message is one line naming it;
+the CLI and the app factory turn that into a clean stop.
+"""
+import base64
+import binascii
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config.yaml"
+WECHAT_API = "https://api.weixin.qq.com/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to start, checked once."""
+
+    wechat_token: str
+    wechat_app_id: str
+    wechat_app_secret: str
+    wechat_aes_key: str | None
+    wechat_api_base_url: str
+    database_url: str
+    redis_url: str | None
+    instance_path: Path
+    config: dict = field(repr=False)
+    wecom_corp_id: str | None = None
+    wecom_secret: str | None = None
+    wecom_agent_id: str | None = None
+
+
+def _read_yaml(path: Path) -> dict:
+    """Load the YAML config file, naming it when it cannot be read."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"BOT_CONFIG: file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"BOT_CONFIG: {path} is not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"BOT_CONFIG: {path} must hold a mapping")
+    return data
+
+
+def _required(env: dict, name: str, pattern: str, what: str) -> str:
+    """Return env[name], or raise naming it when unset or not matching ``pattern``."""
+    value = env.get(name, "")
+    if not value:
+        raise SettingsError(f"{name} is not set ({what})")
+    if not re.fullmatch(pattern, value):
+        raise SettingsError(f"{name} is malformed: expected {what}")
+    return value
+
+
+def _aes_key(value: str | None) -> str | None:
+    """Check an EncodingAESKey: 43 characters that decode (with '=') to 32 bytes."""
+    if not value:
+        return None
+    try:
+        ok = len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32
+    except (binascii.Error, ValueError):
+        ok = False
+    if not ok:
+        raise SettingsError("WECHAT_AES_KEY is malformed: expected the 43-character EncodingAESKey")
+    return value
+
+
+def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
+    """Check that a URL setting starts with one of ``schemes``."""
+    if not value.startswith(schemes):
+        raise SettingsError(f"{name} is malformed: expected a URL starting with {' or '.join(schemes)}")
+    return value
+
+
+def _database_url(value: str) -> str:
+    """Check that SQLAlchemy can parse the database URL."""
+    try:
+        make_url(value)
+    except ArgumentError:
+        raise SettingsError("DATABASE_URL is malformed: expected an SQLAlchemy URL") from None
+    return value
+
+
+def load_settings(overrides: dict | None = None) -> Settings:
+    """Build Settings from the environment, with ``overrides`` (tests, the demo) taking precedence."""
+    env = {**os.environ, **(overrides or {})}
+    config_path = Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG)
+    config = _read_yaml(config_path)
+    instance = Path(env.get("BOT_INSTANCE") or ROOT / "instance").resolve()
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'bot.sqlite3'}"
+    redis_url = env.get("REDIS_URL") or None
+    return Settings(
+        wechat_token=_required(env, "WECHAT_TOKEN", r"[A-Za-z0-9]{3,32}", "3-32 letters or digits"),
+        wechat_app_id=_required(env, "WECHAT_APP_ID", r"wx[0-9a-zA-Z]{6,30}", "an AppID like wx1234..."),
+        wechat_app_secret=_required(env, "WECHAT_APP_SECRET", r"[0-9a-zA-Z]{6,64}", "the AppSecret"),
+        wechat_aes_key=_aes_key(env.get("WECHAT_AES_KEY")),
+        wechat_api_base_url=_url(
+            "WECHAT_API_BASE_URL", env.get("WECHAT_API_BASE_URL") or WECHAT_API, ("http://", "https://")
+        ).rstrip("/") + "/",
+        database_url=_database_url(database_url),
+        redis_url=_url("REDIS_URL", redis_url, ("redis://", "rediss://", "unix://")) if redis_url else None,
+        instance_path=instance,
+        config=config,
+        wecom_corp_id=env.get("WECOM_CORP_ID") or None,
+        wecom_secret=env.get("WECOM_SECRET") or None,
+        wecom_agent_id=env.get("WECOM_AGENT_ID") or None,
+    )

@@ -1,0 +1,18 @@
+"""Conversation handlers: one module per role, dispatched through one registry.
+
+Handlers take a plain ``Message`` and the sender's identity and return a reply text or None.
+They know nothing of Flask or wechatpy, so they test without HTTP.
+"""
+from handlers.registry import Context, Registry
+
+
+def build_registry() -> Registry:
+    """Return the registry with every role's handlers, in the order they are tried."""
+    from handlers import fallback
+
+    registry = Registry()
+    fallback.register(registry)
+    return registry
+
+
+__all__ = ["Context", "Registry", "build_registry"]

@@ -1,0 +1,104 @@
+"""A small ordered registry of handlers: the first route that matches a message wins."""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from handlers.message import Message, Sender
+
+CADRE_ROLES = frozenset({"member", "leader", "secretary", "supervisor", "admin"})
+
+
+@dataclass
+class Context:
+    """What a handler may use besides the message: the open session, config and clock."""
+
+    session: Any
+    config: dict
+    now: datetime
+    args: str = ""
+    services: dict = field(default_factory=dict)
+
+    def text(self, name: str, **values) -> str:
+        """Return the configured user-facing text ``name``, formatted with ``values``."""
+        return self.config["texts"][name].format(**values)
+
+
+Handler = Callable[[Message, Sender, Context], str | None]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A predicate on the message, the handler it selects, and the roles allowed to use it."""
+
+    match: Callable[[Message], str | None]
+    handler: Handler
+    roles: frozenset[str] | None
+    name: str
+
+
+def command_words(message: Message) -> tuple[str, str]:
+    """Split a text message into its first word and the rest, tolerating full-width spaces."""
+    text = message.text.replace("\u3000", " ").strip()
+    word, _, rest = text.partition(" ")
+    return word, rest.strip()
+
+
+class Registry:
+    """Routes in the order added; ``dispatch`` runs the first whose ``match`` accepts the message."""
+
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+        self._fallback: Handler | None = None
+
+    def add(self, match, handler: Handler, roles=None, name: str = "") -> None:
+        """Add a route; ``match`` returns the command arguments (``""`` for none) or None."""
+        self.routes.append(Route(match, handler, frozenset(roles) if roles else None, name or handler.__name__))
+
+    def command(self, *words: str, roles=None, click: tuple[str, ...] = ()):
+        """Register a handler for text starting with one of ``words`` (or menu CLICK keys)."""
+
+        def match(message: Message) -> str | None:
+            if message.kind == "text":
+                word, rest = command_words(message)
+                return rest if word in words else None
+            if message.kind == "event" and message.event == "click" and message.event_key in click:
+                return ""
+            return None
+
+        def decorator(handler: Handler) -> Handler:
+            self.add(match, handler, roles, words[0])
+            return handler
+
+        return decorator
+
+    def kind(self, *kinds: str, roles=None):
+        """Register a handler for message kinds (text, image, voice, ...)."""
+        return self._simple(lambda m: m.kind in kinds, roles)
+
+    def event(self, *events: str, roles=None):
+        """Register a handler for event types (subscribe, scan, click, ...)."""
+        return self._simple(lambda m: m.kind == "event" and m.event in events, roles)
+
+    def fallback(self, handler: Handler) -> Handler:
+        """Set the handler used when no route matches."""
+        self._fallback = handler
+        return handler
+
+    def _simple(self, predicate, roles):
+        def decorator(handler: Handler) -> Handler:
+            self.add(lambda m: "" if predicate(m) else None, handler, roles)
+            return handler
+
+        return decorator
+
+    def dispatch(self, message: Message, sender: Sender, context: Context) -> str | None:
+        """Run the first matching route, refusing politely when the sender lacks the role."""
+        for route in self.routes:
+            args = route.match(message)
+            if args is None:
+                continue
+            if route.roles is not None and sender.role not in route.roles:
+                return context.text("not_allowed", command=route.name)
+            context.args = args
+            return route.handler(message, sender, context)
+        return self._fallback(message, sender, context) if self._fallback else None

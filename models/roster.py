@@ -1,0 +1,121 @@
+"""The roster: townships, villages, their station teams and cadres, and bound residents."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+ROLES = ("member", "leader", "secretary", "supervisor", "admin")
+
+
+class Township(Base):
+    """A township (镇/街道) with its weekly station-day rule."""
+
+    __tablename__ = "township"
+    __table_args__ = (UniqueConstraint("county", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    county: Mapped[str] = mapped_column(String(64), default="")
+    code: Mapped[str] = mapped_column(String(8), default="")  # prefix of case numbers, e.g. JH
+    station_weekday: Mapped[int] = mapped_column(default=2)  # ISO weekday, 1 = Monday
+    station_half: Mapped[str] = mapped_column(String(16), default="afternoon")  # morning | afternoon
+    villages: Mapped[list["Village"]] = relationship(back_populates="township", order_by="Village.id")
+
+
+class Team(Base):
+    """A fixed station team (驻点团队): one leader, members, auxiliary members; 1-2 villages."""
+
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"))
+    leader: Mapped["Cadre | None"] = relationship(foreign_keys=[leader_id])
+    villages: Mapped[list["Village"]] = relationship(back_populates="team", order_by="Village.id")
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="team", cascade="all, delete-orphan", order_by="Membership.id"
+    )
+
+
+class Village(Base):
+    """A village or community (村/社区) with its station place and team."""
+
+    __tablename__ = "village"
+    __table_args__ = (UniqueConstraint("township_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
+    township: Mapped[Township] = relationship(back_populates="villages")
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    team: Mapped[Team | None] = relationship(back_populates="villages")
+    place: Mapped[str] = mapped_column(String(128), default="村委会办公楼")
+    remote: Mapped[bool] = mapped_column(default=False)  # station day every two weeks
+    anchor: Mapped[date | None]  # a station day of a remote village; the fortnight counts from it
+
+
+class Cadre(Base):
+    """A person on the roster; deactivated when they leave, never deleted (cases keep history)."""
+
+    __tablename__ = "cadre"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    position: Mapped[str] = mapped_column(String(64), default="")
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    wechat: Mapped[str] = mapped_column(String(64), default="")  # WeChat ID shown on the card
+    wecom_userid: Mapped[str | None] = mapped_column(String(64))
+    openid: Mapped[str | None] = mapped_column(String(64), unique=True)  # set when they bind
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("township.id"))  # scope of a secretary
+    township: Mapped[Township | None] = relationship()
+    county: Mapped[str] = mapped_column(String(64), default="")  # scope of a supervisor
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Membership(Base):
+    """A cadre's place in a team: a member or an auxiliary member (村两委 and others)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("team_id", "cadre_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id"))
+    team: Mapped[Team] = relationship(back_populates="memberships")
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), index=True)
+    cadre: Mapped[Cadre] = relationship()
+    auxiliary: Mapped[bool] = mapped_column(default=False)
+
+
+class Resident(Base):
+    """A WeChat user who wrote to us; bound to a village once they say (or scan) which."""
+
+    __tablename__ = "resident"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"), index=True)
+    village: Mapped[Village | None] = relationship()
+    bound_at: Mapped[datetime | None]
+    last_message_at: Mapped[datetime | None]  # opens WeChat's 48-hour customer-service window
+    # Text written before binding, filed as soon as they bind (never lost); choices offered
+    # when a village name was ambiguous.
+    pending_text: Mapped[str] = mapped_column(default="")
+    pending_choices: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class InviteCode(Base):
+    """A one-time code that binds a cadre's WeChat to their roster entry."""
+
+    __tablename__ = "invite_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"))
+    cadre: Mapped[Cadre] = relationship()
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,89 @@
+"""Shared fixtures: the app on SQLite and on PostgreSQL, a real Redis, and a test client.
+
+Every test that takes ``app`` runs twice, once per database. PostgreSQL is the machine's
+(127.0.0.1:5432, database ``test``); Redis is the machine's, database 1, flushed per test.
+"""
+import os
+
+import pytest
+import redis
+from sqlalchemy import create_engine, text
+
+import models
+from bot import create_app
+from tests import wechat
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """Create the schema once on PostgreSQL; tests truncate it between them."""
+    engine = create_engine(POSTGRES_URL)
+    models.Base.metadata.drop_all(engine)
+    models.Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in models.Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, empty database with the current schema."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+        engine = create_engine(url)
+        models.Base.metadata.create_all(engine)
+        engine.dispose()
+        return url
+    _truncate(request.getfixturevalue("postgres_schema"))
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_client():
+    """The machine's Redis, test database flushed."""
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def settings_overrides(database_url, tmp_path, redis_client):
+    """Settings for a test app: the test account, fresh database, test Redis."""
+    return {
+        "WECHAT_TOKEN": wechat.TOKEN,
+        "WECHAT_APP_ID": wechat.APP_ID,
+        "WECHAT_APP_SECRET": wechat.APP_SECRET,
+        "WECHAT_AES_KEY": wechat.AES_KEY,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "BOT_INSTANCE": str(tmp_path / "instance"),
+    }
+
+
+@pytest.fixture
+def app(settings_overrides):
+    """The app under test."""
+    app = create_app(settings_overrides)
+    yield app
+    app.extensions["bot"].engine.dispose()
+
+
+@pytest.fixture
+def runtime(app):
+    """The app's runtime (database sessions, Redis, registry)."""
+    return app.extensions["bot"]
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the webhook."""
+    return app.test_client()

@@ -1,0 +1,34 @@
+"""Alembic migrations build exactly the schema the models describe, on both databases."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
+
+import models
+from bot.migrate import upgrade
+from tests.conftest import POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """An empty database of each kind (a scratch PostgreSQL database, dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
+        return
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS bot_migrations"))
+        connection.execute(text("CREATE DATABASE bot_migrations"))
+    yield POSTGRES_URL.rsplit("/", 1)[0] + "/bot_migrations"
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS bot_migrations WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_upgrade_matches_the_models(empty_database):
+    upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), models.Base.metadata)
+    engine.dispose()
+    assert diff == []
