@@ -11,6 +11,7 @@ def build_registry() -> Registry:
     from handlers import fallback
 
     registry = Registry()
+    # Order matters: commands first, then the catch-all intake of residents' complaints, then help.
     fallback.register(registry)
     return registry
 
