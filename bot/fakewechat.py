@@ -483,7 +483,9 @@ class FakeWeChatServer:
         self._server = make_server(host, port, create_fake_app(self.state), threaded=True,
                                    request_handler=_QuietRequestHandler)
         self.url = f"http://{host}:{self._server.server_port}/"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fakewechat", daemon=True)
+        # A short poll interval makes stop() quick; tests start and stop many servers.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fakewechat", daemon=True)
         self._thread.start()
         self._stopped = False
 
