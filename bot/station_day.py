@@ -1,0 +1,110 @@
+"""When a village's station team next comes: the weekly (or fortnightly) station day, in China time.
+
+The rule lives on the roster: a township's weekday and half-day, a village's place, and for a
+remote village a fortnight counted from its anchor date. ``config.yaml`` adds exception dates
+under ``station_days.exceptions`` that cancel a station day or move it to another date.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
+WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+HALF_NAMES = {"morning": "上午", "afternoon": "下午"}
+# A half-day station day is still "next" while it lasts: a resident asking at 15:00 on the day
+# should hear "today afternoon", not next week.
+HALF_ENDS = {"morning": time(12, 0), "afternoon": time(18, 0)}
+# Remote villages without an anchor count their fortnights from this Monday.
+DEFAULT_ANCHOR = date(2024, 1, 1)
+# Candidates examined: a year of weeks is more than any run of cancelled station days. The
+# search starts some weeks back because an earlier station day may have been moved forward.
+HORIZON_WEEKS = 60
+LOOKBACK_WEEKS = 5
+
+
+class NoStationDay(LookupError):
+    """Every station day within the horizon is cancelled."""
+
+
+@dataclass(frozen=True)
+class StationDayInfo:
+    """One station day: its date, weekday and half-day names (Chinese) and the place."""
+
+    date: date
+    weekday_name: str
+    half: str
+    place: str
+
+    @property
+    def text(self) -> str:
+        """Like ``11月29日（星期二）下午，村委会办公楼``."""
+        return f"{self.date.month}月{self.date.day}日（{self.weekday_name}）{self.half}，{self.place}"
+
+
+def _as_date(value) -> date:
+    """YAML gives dates unquoted as ``date`` and quoted as strings; accept both."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _applies(rule: dict, village) -> bool:
+    """An exception may be limited to some counties or townships; by default it applies everywhere."""
+    township = village.township
+    counties, townships = rule.get("counties"), rule.get("townships")
+    if counties and township.county not in counties:
+        return False
+    return not townships or township.name in townships
+
+
+def _exception_for(day: date, village, exceptions: dict) -> dict | None:
+    for key, rule in exceptions.items():
+        if _as_date(key) == day and _applies(rule or {}, village):
+            return rule or {"cancel": True}
+    return None
+
+
+def _regular_days(village, start: date):
+    """Yield the rule's station days from the week of ``start`` on."""
+    township = village.township
+    first = _monday(start) - timedelta(weeks=LOOKBACK_WEEKS) + timedelta(days=township.station_weekday - 1)
+    anchor_week = _monday(village.anchor or DEFAULT_ANCHOR)
+    for week in range(LOOKBACK_WEEKS + HORIZON_WEEKS):
+        day = first + timedelta(weeks=week)
+        if village.remote and ((_monday(day) - anchor_week).days // 7) % 2:
+            continue  # remote villages: only weeks an even number of weeks from the anchor's
+        yield day
+
+
+def _actual(day: date, village, exceptions: dict) -> tuple[date, str, str] | None:
+    """The (date, half, place) a regular station day really falls on, or None when cancelled."""
+    half, place = village.township.station_half, village.place
+    rule = _exception_for(day, village, exceptions)
+    if rule is None:
+        return day, half, place
+    if rule.get("cancel") or not rule.get("moved_to"):
+        return None
+    return _as_date(rule["moved_to"]), rule.get("half") or half, rule.get("place") or place
+
+
+def next_station_day(village, after: datetime, exceptions: dict) -> StationDayInfo:
+    """The first station day of ``village`` not yet over at ``after`` (an aware datetime)."""
+    if after.tzinfo is None:
+        raise ValueError("next_station_day needs an aware datetime")
+    local = after.astimezone(CHINA)
+    best = None
+    for day in _regular_days(village, local.date()):
+        actual = _actual(day, village, exceptions or {})
+        if actual is None:
+            continue
+        moved_day, half, place = actual
+        ends = datetime.combine(moved_day, HALF_ENDS[half], CHINA)
+        if ends > local and (best is None or ends < best[0]):
+            best = (ends, half, place)
+    if best is None:
+        raise NoStationDay(f"no station day for village {village.name} within {HORIZON_WEEKS} weeks")
+    ends, half, place = best
+    moved_day = ends.date()
+    return StationDayInfo(moved_day, WEEKDAY_NAMES[moved_day.weekday()], HALF_NAMES[half], place)
