@@ -90,9 +90,15 @@ def _actual(day: date, village, exceptions: dict) -> tuple[date, str, str] | Non
 
 
 def next_station_day(village, after: datetime, exceptions: dict) -> StationDayInfo:
-    """The first station day of ``village`` not yet over at ``after`` (an aware datetime)."""
+    """The first station day of ``village`` not yet over at ``after`` (an aware datetime).
+
+    ``exceptions`` is config's ``station_days.exceptions`` mapping, or the whole ``station_days``
+    block (its ``exceptions`` key is then used).
+    """
     if after.tzinfo is None:
         raise ValueError("next_station_day needs an aware datetime")
+    if "exceptions" in (exceptions or {}):
+        exceptions = exceptions["exceptions"]
     local = after.astimezone(CHINA)
     best = None
     for day in _regular_days(village, local.date()):

@@ -121,3 +121,8 @@ def test_result_is_the_first_matching_day_not_yet_over(after, weekday, half, rem
     assert (info.date - local.date()).days <= (14 if remote else 7)
     if remote:
         assert ((info.date - anchor).days + anchor.weekday() - info.date.weekday()) // 7 % 2 == 0
+
+
+def test_whole_station_days_block_is_accepted():
+    block = {"exceptions": {date(2026, 12, 1): {"cancel": True}}}
+    assert next_station_day(village(), china(2026, 11, 30, 9), block).date == date(2026, 12, 8)
