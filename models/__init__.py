@@ -4,10 +4,13 @@ Importing this package registers every table on ``Base.metadata``; Alembic and t
 on that.
 """
 from models.base import Base, utcnow
+from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
+from models.notification import Notification
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Team, Township, Village
 
 __all__ = [
-    "Base", "utcnow", "InboundMessage", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
+    "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
+    "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "Township", "Village",
 ]

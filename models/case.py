@@ -1,0 +1,138 @@
+"""Cases, their reporters, and the append-only ledger of everything that happened to them."""
+from datetime import datetime
+
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.roster import Cadre, Resident, Village
+
+
+class Case(Base):
+    """A resident's concern or complaint; ``number`` is what the resident sees and reads aloud."""
+
+    __tablename__ = "case"
+    __table_args__ = (Index("ix_case_village_state", "village_id", "state"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
+    village: Mapped[Village] = relationship()
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)  # the first reporter
+    resident: Mapped[Resident] = relationship()
+    text: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[dict]] = mapped_column(JSON, default=list)  # photos, voice, locations
+    category: Mapped[str] = mapped_column(String(32))
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    explanation: Mapped[list[str]] = mapped_column(JSON, default=list)  # words that decided the category
+    state: Mapped[str] = mapped_column(String(24), default="received")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"), index=True)  # routed to, not yet accepted
+    assignee: Mapped[Cadre | None] = relationship(foreign_keys=[assignee_id])
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"), index=True)  # first handler (首办)
+    owner: Mapped[Cadre | None] = relationship(foreign_keys=[owner_id])
+    hidden_complainant: Mapped[bool] = mapped_column(default=False)  # about the village's own cadres
+    urgent: Mapped[bool] = mapped_column(default=False)
+    escalation: Mapped[str] = mapped_column(String(16), default="")  # "", township, county
+    reporters: Mapped[int] = mapped_column(default=1)
+    reopened: Mapped[int] = mapped_column(default=0)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)  # last message joined (the intake window)
+    contact_due_at: Mapped[datetime]
+    resolve_due_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+
+    @property
+    def open(self) -> bool:
+        """Still waiting for a resolution."""
+        return self.state not in {"resolved", "confirmed", "closed_unresolved"}
+
+
+class CaseReporter(Base):
+    """A resident who reported the case (the first one, and co-reporters of the same problem)."""
+
+    __tablename__ = "case_reporter"
+    __table_args__ = (UniqueConstraint("case_id", "resident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case: Mapped[Case] = relationship()
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), index=True)
+    resident: Mapped[Resident] = relationship()
+    text: Mapped[str] = mapped_column(Text, default="")
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    verdict: Mapped[str] = mapped_column(String(16), default="")  # satisfied | unsatisfied
+
+
+class CaseEvent(Base):
+    """One ledger entry: who did what to a case, from which state to which, and when.
+
+    Append-only: the ORM refuses updates and deletes, and database triggers refuse them too.
+    """
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case: Mapped[Case] = relationship()
+    actor_kind: Mapped[str] = mapped_column(String(16))  # cadre | resident | system
+    actor_id: Mapped[int | None]
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str] = mapped_column(String(24), default="")
+    to_state: Mapped[str] = mapped_column(String(24), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # e.g. {"category": ...} for 改类
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Escalation(Base):
+    """A case sent up: to the township's special meeting, then to a county department."""
+
+    __tablename__ = "escalation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case: Mapped[Case] = relationship()
+    level: Mapped[str] = mapped_column(String(16))  # township | county
+    reason: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"))  # the secretary, for township
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseCounter(Base):
+    """The last case number given out per township and year (incremented atomically)."""
+
+    __tablename__ = "case_counter"
+
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+# Database-level guard of the ledger, so not even raw SQL can rewrite history.
+LEDGER_GUARDS = {
+    "sqlite": [
+        "CREATE TRIGGER case_event_no_update BEFORE UPDATE ON case_event "
+        "BEGIN SELECT RAISE(ABORT, 'case_event is append-only'); END",
+        "CREATE TRIGGER case_event_no_delete BEFORE DELETE ON case_event "
+        "BEGIN SELECT RAISE(ABORT, 'case_event is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION case_event_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'case_event is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER case_event_append_only BEFORE UPDATE OR DELETE ON case_event "
+        "FOR EACH ROW EXECUTE FUNCTION case_event_append_only()",
+    ],
+}
+for _dialect, _statements in LEDGER_GUARDS.items():
+    for _statement in _statements:
+        event.listen(CaseEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+
+
+@event.listens_for(CaseEvent, "before_update")
+@event.listens_for(CaseEvent, "before_delete")
+def _refuse_rewrite(mapper, connection, target) -> None:
+    raise ValueError("case_event is append-only")
