@@ -54,6 +54,22 @@ class Village(Base):
     place: Mapped[str] = mapped_column(String(128), default="村委会办公楼")
     remote: Mapped[bool] = mapped_column(default=False)  # station day every two weeks
     anchor: Mapped[date | None]  # a station day of a remote village; the fortnight counts from it
+    # The permanent QR code (scene ``village_<id>``) once created, so cards reuse it.
+    qr_ticket: Mapped[str] = mapped_column(String(128), default="")
+    qr_url: Mapped[str] = mapped_column(String(255), default="")
+    names: Mapped[list["VillageName"]] = relationship(back_populates="village", cascade="all, delete-orphan")
+
+
+class VillageName(Base):
+    """A normalised name or alias of a village (suffix 村/社区 dropped), for ``绑定 <村名>``."""
+
+    __tablename__ = "village_name"
+    __table_args__ = (UniqueConstraint("village_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
+    village: Mapped[Village] = relationship(back_populates="names")
+    key: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class Cadre(Base):

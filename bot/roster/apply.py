@@ -1,0 +1,86 @@
+"""Bring the database to a plan inside the caller's transaction, writing only what differs.
+
+Rows are compared by natural keys and written in bulk, so a Guangdong-scale roster imports in
+seconds and a second import of the same file writes nothing. Nothing is deleted that history
+may point at: cadres missing from the file are deactivated, villages missing from it are kept.
+"""
+from collections import Counter
+
+from sqlalchemy import insert, select, update
+
+from bot.roster.plan import Plan
+from bot.roster.rows import RosterError
+from models import Cadre, Team, Township
+CHUNK = 500
+
+
+def sync(session, model, keys: tuple[str, ...], desired: dict, counts: Counter, name: str) -> dict:
+    """Insert missing rows and update changed ones of ``model``; return natural key -> id."""
+    fields = list(next(iter(desired.values()), {}))
+    columns = [getattr(model, c) for c in keys + tuple(fields)]
+    existing = {tuple(row[1:len(keys) + 1]): row for row in session.execute(select(model.id, *columns))}
+    inserts, updates = [], []
+    for key, values in desired.items():
+        row = existing.get(key)
+        if row is None:
+            inserts.append({**dict(zip(keys, key)), **values})
+        elif dict(zip(fields, row[len(keys) + 1:])) != values:
+            updates.append({"id": row.id, **values})
+    if inserts:
+        session.execute(insert(model), inserts)
+        existing = {tuple(row[1:]): row for row in session.execute(select(model.id, *columns[:len(keys)]))}
+    if updates:
+        session.execute(update(model), updates)
+    counts[f"{name} created"] += len(inserts)
+    counts[f"{name} updated"] += len(updates)
+    return {key: row.id for key, row in existing.items()}
+
+
+def assign_codes(session, plan: Plan) -> None:
+    """Keep each township's case-number prefix: the file's, else the stored one, else T1, T2..."""
+    stored = {(r.county, r.name): r.code for r in session.execute(select(Township.county, Township.name, Township.code))}
+    final = {key: values["code"] or stored.get(key, "") for key, values in plan.townships.items()}
+    taken = {code for key, code in stored.items() if key not in final} | set(final.values())
+    number = 0
+    for key, code in final.items():
+        while not code:
+            number += 1
+            code = f"T{number}" if f"T{number}" not in taken else ""
+        final[key] = code
+        taken.add(code)
+    owners: dict[str, tuple] = {}
+    for key, code in list(final.items()) + [(k, c) for k, c in stored.items() if k not in final]:
+        if code and owners.setdefault(code, key) != key:
+            raise RosterError([f"township {key[1]}: code {code} is already used by {owners[code][1]}"])
+    for key, code in final.items():
+        plan.townships[key]["code"] = code
+
+
+def sync_cadres(session, plan: Plan, towns: dict, counts: Counter) -> dict:
+    desired = {(phone,): {"name": c["name"], "position": c["position"], "wechat": c["wechat"],
+                          "wecom_userid": c["wecom_userid"], "role": c["role"], "county": c["county"],
+                          "township_id": towns.get(c["township"]), "categories": c["categories"], "active": True}
+               for phone, c in plan.cadres.items()}
+    gone = [{"id": row.id, "active": False} for row in session.execute(select(Cadre.id, Cadre.phone, Cadre.active))
+            if row.active and (row.phone,) not in desired]
+    ids = sync(session, Cadre, ("phone",), desired, counts, "cadres")
+    if gone:
+        session.execute(update(Cadre), gone)
+    counts["cadres deactivated"] += len(gone)
+    return {key[0]: value for key, value in ids.items()}
+
+
+def sync_teams(session, plan: Plan, cadres: dict, counts: Counter) -> dict:
+    """One team per leader; a team whose leader no longer leads keeps its row but loses its leader."""
+    existing = {row.leader_id: row.id for row in session.execute(select(Team.id, Team.leader_id)) if row.leader_id}
+    leaders = {cadres[phone] for phone in plan.teams}
+    new = [{"leader_id": cid} for cid in leaders if cid not in existing]
+    if new:
+        session.execute(insert(Team), new)
+    orphans = [{"id": tid, "leader_id": None} for cid, tid in existing.items() if cid not in leaders]
+    if orphans:
+        session.execute(update(Team), orphans)
+    counts["teams created"] += len(new)
+    counts["teams retired"] += len(orphans)
+    ids = {row.leader_id: row.id for row in session.execute(select(Team.id, Team.leader_id)) if row.leader_id}
+    return {phone: ids[cadres[phone]] for phone in plan.teams}
