@@ -7,10 +7,11 @@ from models.base import Base, utcnow
 from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
 from models.notification import Notification
+from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Team, Township, Village
 
 __all__ = [
     "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
-    "Township", "Village",
+    "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

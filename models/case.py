@@ -1,18 +1,28 @@
 """Cases, their reporters, and the append-only ledger of everything that happened to them."""
 from datetime import datetime
 
-from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.roster import Cadre, Resident, Village
+
+# Open states (bot/case_life.OPEN, which imports models, so it cannot be imported here).
+OPEN_SQL = "state NOT IN ('resolved', 'confirmed', 'closed_unresolved')"
 
 
 class Case(Base):
     """A resident's concern or complaint; ``number`` is what the resident sees and reads aloud."""
 
     __tablename__ = "case"
-    __table_args__ = (Index("ix_case_village_state", "village_id", "state"),)
+    __table_args__ = (
+        Index("ix_case_village_state", "village_id", "state"),
+        # The three rates and summaries (bot/rates.py) scan a village's cases of a period.
+        Index("ix_case_village_received", "village_id", "received_at"),
+        # Oldest-open and overdue lists read only open cases; this stays small as cases close.
+        Index("ix_case_open_village_received", "village_id", "received_at",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(24), unique=True)

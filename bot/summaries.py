@@ -1,0 +1,74 @@
+"""The queries behind summaries: oldest open and overdue cases, the escalation agenda, records."""
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
+
+from bot.periods import Period
+from bot.rates import ENDED
+from models import Case, DiaryEntry, Escalation, Inspection, Township, Village
+
+
+def _open(villages):
+    """Open cases of the villages (the partial index ix_case_open_village_received serves this)."""
+    return select(Case).where(Case.village_id.in_(villages), Case.state.not_in(ENDED)).options(
+        joinedload(Case.owner), joinedload(Case.assignee), joinedload(Case.village))
+
+
+def oldest_open(session, villages, limit: int = 5) -> list[Case]:
+    """The ``limit`` oldest unresolved cases of the villages."""
+    return list(session.scalars(_open(villages).order_by(Case.received_at, Case.id).limit(limit)))
+
+
+def overdue(session, villages, now: datetime, limit: int = 50) -> list[Case]:
+    """Open cases past their resolve limit, or not accepted past their contact limit, latest due first."""
+    late = or_(Case.resolve_due_at < now, and_(Case.accepted_at.is_(None), Case.contact_due_at < now))
+    return list(session.scalars(_open(villages).where(late).order_by(Case.resolve_due_at, Case.id).limit(limit)))
+
+
+def escalated(session, township_id: int) -> list[tuple[Case, Escalation | None]]:
+    """Open cases of the township waiting for its special meeting, with their latest escalation."""
+    cases = session.scalars(_open(select(Village.id).where(Village.township_id == township_id))
+                            .where(Case.state == "escalated_township").order_by(Case.category, Case.received_at))
+    result = []
+    for case in cases:
+        latest = session.scalar(select(Escalation).where(Escalation.case_id == case.id)
+                                .order_by(Escalation.at.desc(), Escalation.id.desc()).limit(1))
+        result.append((case, latest))
+    return result
+
+
+def category_counts(session, villages, period: Period) -> dict[str, int]:
+    """Cases received in the period per category, most first."""
+    rows = session.execute(select(Case.category, func.count()).where(
+        Case.village_id.in_(villages), Case.received_at >= period.start, Case.received_at < period.end,
+    ).group_by(Case.category).order_by(func.count().desc(), Case.category))
+    return dict(rows.all())
+
+
+def diary_counts(session, villages, period: Period) -> dict[int, int]:
+    """Diary entries written in the period per village."""
+    rows = session.execute(select(DiaryEntry.village_id, func.count()).where(
+        DiaryEntry.village_id.in_(villages), DiaryEntry.at >= period.start, DiaryEntry.at < period.end,
+    ).group_by(DiaryEntry.village_id))
+    return dict(rows.all())
+
+
+def absences(session, period: Period, by_township: bool = True, villages=None) -> dict[int, int]:
+    """Inspections that found the team absent (缺岗) in the period, per township (or village)."""
+    key = Village.township_id if by_township else Inspection.village_id
+    query = select(key, func.count()).join(Village, Village.id == Inspection.village_id).where(
+        Inspection.present.is_(False), Inspection.at >= period.start, Inspection.at < period.end)
+    if villages is not None:
+        query = query.where(Inspection.village_id.in_(villages))
+    return dict(session.execute(query.group_by(key)).all())
+
+
+def townships_of_county(session, county: str) -> list[Township]:
+    """The county's townships, in roster order."""
+    return list(session.scalars(select(Township).where(Township.county == county).order_by(Township.id)))
+
+
+def age_days(case: Case, now: datetime) -> int:
+    """Whole days since the case was received."""
+    return max(0, (now - case.received_at).days)

@@ -1,0 +1,93 @@
+"""The leaders' weekly summary (周报): composed for chat, and pushed every Monday morning."""
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot import summaries, summary_image
+from bot.outbox import notify
+from bot.periods import Period, week
+from bot.permissions import village_scope
+from bot.rates import Tally, percent, tallies
+from models import Cadre, Team, Village
+
+log = logging.getLogger(__name__)
+
+
+def _text(config: dict, name: str, **values) -> str:
+    return config["texts"][name].format(**values)
+
+
+def figures(config: dict, this: Tally, last: Tally) -> str:
+    """The week's counts and rates, last week's in brackets."""
+    return _text(config, "summary_weekly_figures",
+                 received=this.received, received_last=last.received,
+                 contacted=this.contacted, contacted_last=last.contacted,
+                 resolved=this.resolved, resolved_last=last.resolved,
+                 overdue=this.overdue, overdue_last=last.overdue,
+                 response=percent(this.response_rate), response_last=percent(last.response_rate),
+                 resolve=percent(this.resolve_rate), resolve_last=percent(last.resolve_rate),
+                 satisfaction=percent(this.satisfaction_rate), satisfaction_last=percent(last.satisfaction_rate))
+
+
+def case_line(config: dict, case, now: datetime) -> str:
+    """One unresolved case with its owner and age."""
+    owner = case.owner or case.assignee
+    return _text(config, "summary_case_line", number=case.number, village=case.village.name,
+                 category=case.category, owner=owner.name if owner else "—", days=summaries.age_days(case, now))
+
+
+def weekly_text(session, config: dict, villages: list[Village], now: datetime,
+                period: Period | None = None) -> tuple[str, dict]:
+    """The 周报 of ``villages`` (this week, or ``period``, against the one before) and chart data."""
+    period = period or week(now)
+    ids = [v.id for v in villages]
+    this = tallies(session, period.start, period.end, now, villages=ids)
+    last = tallies(session, period.previous().start, period.previous().end, now, villages=ids)
+    diaries = summaries.diary_counts(session, ids, period)
+    blocks, labels, rates = [], [], []
+    for village in villages:
+        here = this.get(village.id, Tally())
+        lines = [_text(config, "summary_weekly_head", village=village.name, period=period.label),
+                 figures(config, here, last.get(village.id, Tally()))]
+        categories = summaries.category_counts(session, [village.id], period)
+        if categories:
+            lines.append(_text(config, "summary_categories", items="，".join(f"{k} {n}" for k, n in categories.items())))
+        lines.append(_text(config, "summary_diaries", count=diaries.get(village.id, 0)))
+        oldest = summaries.oldest_open(session, [village.id], config["summaries"]["oldest_count"])
+        lines.append(config["texts"]["summary_oldest_head"])
+        lines += [case_line(config, case, now) for case in oldest] or [config["texts"]["summary_none"]]
+        blocks.append("\n".join(lines))
+        labels.append(village.name)
+        rates.append([here.response_rate, here.resolve_rate, here.satisfaction_rate])
+    chart = {"type": "rates", "title": f"周报 {period.label}", "labels": labels, "rates": rates}
+    return "\n\n".join(blocks), chart
+
+
+def scope_villages(session, cadre: Cadre) -> list[Village]:
+    """The villages a cadre's summaries cover, in roster order."""
+    return list(session.scalars(select(Village).where(Village.id.in_(village_scope(cadre))).order_by(Village.id)))
+
+
+def weekly_push(runtime, now: datetime) -> int:
+    """Write this week's 周报 for every active team leader (once per leader and week)."""
+    config, count = runtime.config, 0
+    with runtime.Session.begin() as session:
+        leaders = session.scalars(select(Cadre).where(Cadre.active.is_(True), Cadre.id.in_(
+            select(Team.leader_id).join(Village, Village.team_id == Team.id))).order_by(Cadre.id))
+        for leader in leaders:
+            villages = list(session.scalars(select(Village).join(Team, Team.id == Village.team_id)
+                                            .where(Team.leader_id == leader.id).order_by(Village.id)))
+            # On Monday morning the week to report is the one just finished.
+            period = week(now).previous()
+            text, chart = weekly_text(session, config, villages, now, period)
+            source = f"weekly:{period.start.date().isoformat()}:{leader.id}"  # reruns write nothing new
+            title = _text(config, "weekly_push_title", period=period.label)
+            if summary_image.too_long(config, text):
+                row = summary_image.queue(session, config, leader, source, title, chart,
+                                          summary_image.dashboard_link(runtime.services))
+            else:
+                row = notify(session, source, leader, "weekly_summary", text, title=title)
+            count += row is not None
+    log.info("weekly summary: %d leaders", count)
+    return count
