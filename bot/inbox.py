@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
+from bot.relay import kick
 from handlers.identity import identify
 from handlers.message import Message
 from handlers.registry import Context
@@ -43,6 +44,7 @@ def receive(runtime, message: Message, now: datetime | None = None) -> str | Non
     except BaseException:
         runtime.dedupe.release(key)  # the database is down or broken: let WeChat's retry try again
         raise
+    kick(runtime)  # pushes the handler wrote go out now; if Redis is down they wait for the relay
     runtime.dedupe.remember(key, reply)
     return reply
 
@@ -53,7 +55,7 @@ def _process(runtime, message: Message, now: datetime) -> str | None:
         with runtime.Session.begin() as session:
             session.add(row)
             session.flush()  # the unique key refuses a duplicate here, before any handler runs
-            sender = identify(session, message.sender)
+            sender = identify(session, message.sender, now)
             context = Context(session, runtime.config, now, services=runtime.services)
             row.reply = runtime.registry.dispatch(message, sender, context)
         return row.reply

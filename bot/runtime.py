@@ -59,5 +59,13 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         registry=build_registry(),
         dedupe=Dedupe(client, wechat["dedupe_ttl_seconds"]),
-        services={"redis_url": redis_url},
+        services={"redis_url": redis_url, "classifier": load_classifier(settings)},
     )
+
+
+def load_classifier(settings: Settings):
+    """The classifier: config's keyword rules plus the trained model in instance/, if there is one."""
+    from bot.classifier import Classifier
+
+    model = settings.instance_path / "classifier.joblib"
+    return Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None)

@@ -1,16 +1,28 @@
 """Who is writing: an active cadre from the roster, or a resident (bound or not)."""
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.message import Sender
 from models import Cadre, Resident
 
 
-def identify(session, openid: str) -> Sender:
-    """Look the openid up among active cadres, then residents."""
+def identify(session, openid: str, now: datetime | None = None) -> Sender:
+    """Look the openid up among active cadres, else record the resident (and when they last wrote)."""
     cadre = session.execute(
         select(Cadre.id, Cadre.role).where(Cadre.openid == openid, Cadre.active.is_(True))
     ).first()
     if cadre:
         return Sender(openid=openid, role=cadre.role, cadre_id=cadre.id)
-    resident_id = session.scalar(select(Resident.id).where(Resident.openid == openid))
+    if now is None:
+        return Sender(openid=openid, resident_id=session.scalar(select(Resident.id).where(Resident.openid == openid)))
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    # ON CONFLICT: a villager's first two messages may arrive at once.
+    session.execute(insert(Resident).values(openid=openid, pending_text="", pending_choices=[])
+                    .on_conflict_do_nothing())
+    # Their last message opens WeChat's 48-hour window for customer-service replies.
+    resident_id = session.scalar(update(Resident).where(Resident.openid == openid)
+                                 .values(last_message_at=now).returning(Resident.id))
     return Sender(openid=openid, role="resident", resident_id=resident_id)

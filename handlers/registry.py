@@ -18,9 +18,9 @@ class Context:
     args: str = ""
     services: dict = field(default_factory=dict)
 
-    def text(self, name: str, **values) -> str:
-        """Return the configured user-facing text ``name``, formatted with ``values``."""
-        return self.config["texts"][name].format(**values)
+    def text(self, key: str, /, **values) -> str:
+        """Return the configured user-facing text ``key``, formatted with ``values``."""
+        return self.config["texts"][key].format(**values)
 
 
 Handler = Callable[[Message, Sender, Context], str | None]

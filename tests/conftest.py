@@ -13,18 +13,27 @@ import models
 from bot import create_app
 from tests import wechat
 
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Each test run gets databases of its own, so runs side by side never see each other's rows.
+POSTGRES_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/bot_test_{os.getpid()}"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 14}")
 
 
 @pytest.fixture(scope="session")
 def postgres_schema():
-    """Create the schema once on PostgreSQL; tests truncate it between them."""
+    """Create this run's PostgreSQL database and schema; tests truncate it between them."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = POSTGRES_URL.rsplit("/", 1)[1]
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
     engine = create_engine(POSTGRES_URL)
-    models.Base.metadata.drop_all(engine)
     models.Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
 
 
 def _truncate(engine) -> None:

@@ -1,4 +1,6 @@
 """Alembic migrations build exactly the schema the models describe, on both databases."""
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -6,7 +8,7 @@ from sqlalchemy import create_engine, text
 
 import models
 from bot.migrate import upgrade
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_ADMIN_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -15,13 +17,14 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
         return
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"bot_migrations_{os.getpid()}"
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS bot_migrations"))
-        connection.execute(text("CREATE DATABASE bot_migrations"))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + "/bot_migrations"
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS bot_migrations WITH (FORCE)"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
 
 

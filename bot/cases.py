@@ -1,0 +1,160 @@
+"""Filing what residents send: a new case, a supplement to the one just opened, or a co-report.
+
+Pure domain rules over the models; handlers call these and phrase the replies.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from bot import case_life
+from bot.classifier import tokens
+from bot.outbox import notify_event
+from bot.routing import is_township_level, route
+from models import Case, CaseCounter, CaseReporter, Resident, Village
+
+
+@dataclass(frozen=True)
+class Filed:
+    """What happened to a resident's message: which case, and how it got there."""
+
+    case: Case
+    how: str  # new | supplement | co_report
+
+
+def due_times(config: dict, category: str, now: datetime) -> tuple[datetime, datetime, bool]:
+    """Contact and resolve due times for a category, and whether it is urgent."""
+    limits = config["time_limits"]
+    urgent = bool((config["categories"].get(category) or {}).get("urgent"))
+    rule = limits["urgent" if urgent else "default"]
+    contact = timedelta(hours=rule["contact_hours"])
+    resolve = timedelta(hours=rule.get("resolve_hours", 0), days=rule.get("resolve_days", 0))
+    if limits.get("working_days") and not urgent:
+        return now + contact, add_working_days(now, resolve.days), urgent
+    return now + contact, now + resolve, urgent
+
+
+def add_working_days(start: datetime, days: int) -> datetime:
+    """``start`` plus ``days`` working days (Monday to Friday)."""
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def next_number(session, village: Village, now: datetime) -> str:
+    """The next readable case number of the village's township, e.g. JH-2026-00123."""
+    township = village.township
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(CaseCounter).values(township_id=township.id, year=now.year, last=0)
+                    .on_conflict_do_nothing())
+    # One UPDATE ... RETURNING: the row lock makes concurrent requests take turns.
+    last = session.scalar(update(CaseCounter).where(CaseCounter.township_id == township.id,
+                                                   CaseCounter.year == now.year)
+                          .values(last=CaseCounter.last + 1).returning(CaseCounter.last))
+    return f"{township.code or f'T{township.id}'}-{now.year}-{last:05d}"
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    """Share of the smaller token set found in the other (0 when either is empty)."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def words(text: str) -> set[str]:
+    """The text's jieba words of two or more characters (single characters say little)."""
+    return {token for token in tokens(text) if len(token) > 1}
+
+
+def recent_own_case(session, resident: Resident, window: timedelta, now: datetime) -> Case | None:
+    """The resident's own open case that they wrote to within ``window`` (to add to, not duplicate)."""
+    case = session.scalar(select(Case).where(Case.resident_id == resident.id).order_by(Case.id.desc()).limit(1))
+    if case is not None and case.open and case.updated_at >= now - window:
+        return case
+    return None
+
+
+def find_co_report(session, village_id: int, category: str, text: str, config: dict,
+                   now: datetime) -> Case | None:
+    """An open case in the same village and category whose text is near-identical."""
+    rule = config["cases"]["co_report"]
+    candidates = session.scalars(select(Case).where(
+        Case.village_id == village_id, Case.category == category,
+        Case.state.in_(case_life.OPEN), Case.received_at >= now - timedelta(days=rule["days"]),
+    ).order_by(Case.id.desc()).limit(50))
+    mine = words(text)
+    for case in candidates:
+        other = set(case.words)
+        if len(mine & other) >= 2 and overlap(mine, other) >= rule["overlap"]:
+            return case
+    return None
+
+
+def file_text(session, resident: Resident, text: str, config: dict, classifier, now: datetime,
+              media: list[dict] | None = None) -> Filed:
+    """File a bound resident's text as a supplement, a co-report or a new case."""
+    window = timedelta(minutes=config["cases"]["intake_window_minutes"])
+    own = recent_own_case(session, resident, window, now)
+    if own is not None:
+        supplement(session, own, resident, text, media or [], now)
+        return Filed(own, "supplement")
+    verdict = classifier.classify(text)
+    twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
+    if twin is not None and twin.resident_id != resident.id:
+        co_report(session, twin, resident, text, now)
+        return Filed(twin, "co_report")
+    return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
+
+
+def supplement(session, case: Case, resident: Resident, text: str, media: list[dict], now: datetime) -> None:
+    """Add a further message or attachment of the reporter to their case."""
+    if text:
+        case.text = f"{case.text}\n{text}" if case.text else text
+    if media:
+        case.media = [*case.media, *media]
+    case.updated_at = now
+    case_life.apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now,
+                    note=text, data={"media": media} if media else None)
+
+
+def co_report(session, case: Case, resident: Resident, text: str, now: datetime) -> None:
+    """Join another villager's report of the same problem to the open case."""
+    if session.scalar(select(CaseReporter.id).where(CaseReporter.case_id == case.id,
+                                                    CaseReporter.resident_id == resident.id)) is None:
+        session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
+        case.reporters += 1
+    case_life.apply(session, case, "co_report", actor_kind="resident", actor_id=resident.id, now=now, note=text)
+
+
+def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
+              media: list[dict]) -> Case:
+    """Create, route and announce a new case, with its first ledger entries."""
+    village = resident.village
+    contact_due, resolve_due, urgent = due_times(config, verdict.category, now)
+    case = Case(number=next_number(session, village, now), village=village, resident=resident, text=text,
+                media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
+                explanation=list(verdict.explanation), urgent=urgent,
+                hidden_complainant=is_township_level(config["categories"], verdict.category),
+                received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
+    session.add(case)
+    session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
+    case_life.receive(session, case, resident_id=resident.id, now=now)
+    assign(session, case, route(session, village, verdict.category, config), config, now, actor=None)
+    return case
+
+
+def assign(session, case: Case, cadre, config: dict, now: datetime, actor, action: str = "assign",
+           note: str = "") -> None:
+    """Route the case to ``cadre`` (assign or transfer) and tell them, in the same transaction."""
+    case.assignee = cadre
+    entry = case_life.apply(session, case, action, actor_kind="cadre" if actor else "system",
+                            actor_id=actor.id if actor else None, now=now, note=note,
+                            data={"to": cadre.id} if cadre else {})
+    if cadre is not None:
+        texts = config["texts"]
+        notify_event(session, entry, cadre, "new_case", texts["push_new_case"].format(
+            number=case.number, category=case.category, village=case.village.name, text=case.text[:200]),
+            title=f"新案件 {case.number}")

@@ -1,0 +1,48 @@
+"""Routing, in one place: which cadre a new case goes to, from the roster and the config.
+
+Village + category → the team member who handles that category there; else the team leader.
+Categories about the village's own cadres or committees go to the township (the secretary or a
+configured discipline contact), never to the village committee.
+"""
+from sqlalchemy import select
+
+from models import Cadre, Village
+
+
+def is_township_level(categories: dict, category: str) -> bool:
+    """Whether complaints of ``category`` concern the village's own cadres (conflict of interest)."""
+    return bool((categories.get(category) or {}).get("township_level"))
+
+
+def township_handler(session, village: Village, routing: dict) -> Cadre | None:
+    """The configured discipline contact, else the township secretary."""
+    phone = (routing or {}).get("discipline_contact_phone")
+    if phone:
+        contact = session.scalar(select(Cadre).where(Cadre.phone == str(phone), Cadre.active.is_(True)))
+        if contact:
+            return contact
+    return session.scalar(select(Cadre).where(
+        Cadre.role == "secretary", Cadre.township_id == village.township_id, Cadre.active.is_(True)
+    ).order_by(Cadre.id))
+
+
+def route(session, village: Village, category: str, config: dict) -> Cadre | None:
+    """The cadre a new case of ``category`` in ``village`` is assigned to."""
+    if is_township_level(config["categories"], category):
+        return township_handler(session, village, config.get("routing"))
+    team = village.team
+    if team is not None:
+        # Township staff before the village's auxiliary members, roster order within each.
+        for membership in sorted(team.memberships, key=lambda m: (m.auxiliary, m.id)):
+            cadre = membership.cadre
+            if cadre.active and category in (cadre.categories or []):
+                return cadre
+        if team.leader is not None and team.leader.active:
+            return team.leader
+    return township_handler(session, village, config.get("routing"))
+
+
+def team_leader(village: Village) -> Cadre | None:
+    """The active leader of the village's station team."""
+    leader = village.team.leader if village.team else None
+    return leader if leader is not None and leader.active else None

@@ -1,0 +1,21 @@
+"""Times as residents and cadres read them: China time, short and in Chinese."""
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def short(moment: datetime) -> str:
+    """E.g. ``11月29日 14:00`` in China time."""
+    local = moment.astimezone(CHINA)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def left(due: datetime, now: datetime) -> str:
+    """Time left before ``due`` (or how late), e.g. ``剩2天3小时`` / ``超时5小时``."""
+    delta = due - now
+    late = delta < timedelta(0)
+    hours = int(abs(delta).total_seconds() // 3600)
+    days, hours = divmod(hours, 24)
+    span = (f"{days}天" if days else "") + (f"{hours}小时" if hours or not days else "")
+    return ("超时" if late else "剩") + span

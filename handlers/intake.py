@@ -1,0 +1,87 @@
+"""Residents' complaints: text, voice, photos and locations become cases (or join one)."""
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.cases import Filed, file_text, supplement
+from bot.classifier import UNSORTED
+from bot.station_day import next_station_day
+from handlers.message import Message, Sender
+from handlers.registry import Context, Registry
+from models import Case, Resident
+
+ATTACHMENTS = {"image": "photo", "location": "location", "video": "video", "shortvideo": "video"}
+
+
+def register(registry: Registry) -> None:
+    """Take every resident message that no command claimed."""
+    registry.kind("text", "voice", "image", "location", "video", "shortvideo")(intake)
+
+
+def intake(message: Message, sender: Sender, context: Context) -> str | None:
+    """File the message as a case, a supplement or a co-report, and answer with the receipt."""
+    if sender.role != "resident":
+        return context.text("help")
+    resident = context.session.get(Resident, sender.resident_id)
+    text = message.text.strip()
+    if resident.village_id is None:
+        if text:  # kept, and filed as soon as they bind: never lost
+            resident.pending_text = f"{resident.pending_text}\n{text}".strip()
+        return context.text("ask_bind")
+    if message.kind in ATTACHMENTS:
+        return attach(message, resident, context)
+    if message.kind == "voice" and not text:
+        media = [{"kind": "voice", "media_id": message.media_id}]
+        filed = file_text(context.session, resident, "[语音]", context.config, classifier(context), context.now, media)
+        return context.text("case_voice", number=filed.case.number)
+    media = [{"kind": "voice", "media_id": message.media_id}] if message.kind == "voice" else None
+    if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED:
+        return context.text("help")
+    return receipt(file_text(context.session, resident, text, context.config, classifier(context), context.now,
+                             media), context)
+
+
+def file_pending(session, resident: Resident, message: Message, context: Context) -> str | None:
+    """File what a resident wrote before binding; return its receipt, or None if nothing waited."""
+    text = resident.pending_text.strip()
+    if not text or resident.village is None:
+        return None
+    resident.pending_text = ""
+    return receipt(file_text(session, resident, text, context.config, classifier(context), context.now), context)
+
+
+def attach(message: Message, resident: Resident, context: Context) -> str:
+    """Attach a photo or location to the resident's recent open case, or start a case with it."""
+    item = {"kind": ATTACHMENTS[message.kind], "media_id": message.media_id}
+    if message.kind == "location":
+        item = {"kind": "location", "latitude": message.latitude, "longitude": message.longitude,
+                "label": message.label}
+    window = timedelta(minutes=context.config["cases"]["attach_window_minutes"])
+    case = context.session.scalar(select(Case).where(Case.resident_id == resident.id).order_by(Case.id.desc()).limit(1))
+    if case is not None and case.open and case.updated_at >= context.now - window:
+        supplement(context.session, case, resident, "", [item], context.now)
+        return context.text("case_attached", number=case.number)
+    placeholder = {"photo": "[图片]", "location": f"[位置] {message.label}", "video": "[视频]"}[item["kind"]]
+    return receipt(file_text(context.session, resident, placeholder, context.config, classifier(context),
+                             context.now, [item]), context)
+
+
+def receipt(filed: Filed, context: Context) -> str:
+    """The reply for a filed message: case number, handler from the card, next station day."""
+    case = filed.case
+    if filed.how == "supplement":
+        return context.text("case_supplement", number=case.number)
+    handler = case.owner or case.assignee
+    if handler is None:
+        return context.text("case_new_unrouted", number=case.number, category=case.category)
+    card = dict(number=case.number, category=case.category, name=handler.name, position=handler.position,
+                phone=handler.phone)
+    if filed.how == "co_report":
+        return context.text("case_co_report", count=case.reporters, **card)
+    station = next_station_day(case.village, context.now, context.config.get("station_days") or {})
+    return context.text("case_new", station_day=station.text, **card)
+
+
+def classifier(context: Context):
+    """The process's classifier (loaded once at start)."""
+    return context.services["classifier"]
