@@ -1,10 +1,12 @@
 """Alembic migrations build exactly the schema the models describe, on both databases."""
 import os
+from datetime import datetime, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
 
 import models
 from bot.migrate import upgrade
@@ -35,3 +37,20 @@ def test_upgrade_matches_the_models(empty_database):
         diff = compare_metadata(MigrationContext.configure(connection), models.Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_migrated_ledger_refuses_rewrites(empty_database):
+    upgrade(empty_database)
+    engine = create_engine(empty_database)
+    now = datetime.now(timezone.utc)
+    with Session(engine) as session, session.begin():
+        village = models.Village(name="村", township=models.Township(name="镇"))
+        resident = models.Resident(openid="o", village=village, pending_text="", pending_choices=[])
+        case = models.Case(number="T-1", village=village, resident=resident, category="x",
+                           contact_due_at=now, resolve_due_at=now)
+        session.add(models.CaseEvent(case=case, actor_kind="system", action="receive"))
+    for statement in ("UPDATE case_event SET note = 'x'", "DELETE FROM case_event"):
+        with pytest.raises(Exception, match="append-only"):
+            with engine.begin() as connection:
+                connection.execute(text(statement))
+    engine.dispose()
