@@ -56,3 +56,7 @@ def db_upgrade(revision: str) -> None:
 
     upgrade(settings_or_exit().database_url, revision)
     click.echo(f"database at {revision}")
+
+from bot.commands.demo import demo  # noqa: E402  (the demo's command, kept in its own module)
+
+cli.add_command(demo)

@@ -1,0 +1,111 @@
+"""The WeChat simulator: phone-sized chat panes that talk to the real ``/wechat`` endpoint.
+
+Served by ``python -m bot demo`` only (``bot/simulator/__main__.py`` registers this blueprint);
+the production app never does. Each persona's message is signed and AES-encrypted here exactly
+as WeChat's servers do it; pushes come from what the fake WeChat API received.
+"""
+import logging
+
+import requests
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from bot.simulator import messages
+from bot.simulator.personas import personas, wecom_openids
+from bot.simulator.phone import Phone, PhoneError
+from bot.simulator.pushes import delivered
+from bot.wechat_client import WeChatApi, WeChatApiError
+
+log = logging.getLogger(__name__)
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # a phone photo; the webhook's own limit stays as configured
+
+
+def _runtime():
+    return current_app.extensions["bot"]
+
+
+def _tools() -> dict:
+    """The simulator's phone, API client and fake's address, built once per app."""
+    tools = current_app.extensions.get("simulator")
+    if tools is None:
+        settings = _runtime().settings
+        tools = current_app.extensions["simulator"] = {
+            "phone": Phone(current_app.config["SIMULATOR_WEBHOOK"], settings.wechat_token,
+                           settings.wechat_aes_key, settings.wechat_app_id),
+            "api": WeChatApi.from_settings(settings, _runtime().redis),
+            "fake": settings.wechat_api_base_url,
+        }
+    return tools
+
+
+@bp.get("/")
+def page():
+    """The simulator page."""
+    return render_template("simulator.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """Ready check for the demo launcher."""
+    return "ok"
+
+
+@bp.get("/api/personas")
+def list_personas():
+    """Villages, cadres and residents one can play."""
+    with _runtime().Session() as session:
+        return jsonify(personas(session))
+
+
+@bp.post("/api/send")
+def send():
+    """Send one message or event as a persona through ``/wechat``; answer with the bot's reply."""
+    request.max_content_length = MAX_UPLOAD_BYTES
+    data = request.get_json(silent=True) or {}
+    openid = str(data.get("openid") or "")
+    if not openid.startswith("o_"):
+        return jsonify(error="openid required"), 400
+    tools = _tools()
+    try:
+        kind, fields = messages.build(data, lambda png: _upload(tools["api"], png))
+        _user_activity(tools["fake"], openid)
+        reply = tools["phone"].send(openid, kind, fields)
+    except (messages.BadMessage, PhoneError, WeChatApiError, requests.RequestException) as error:
+        log.warning("simulator send failed: %s", error)
+        return jsonify(error=str(error)), 502
+    return jsonify(reply=reply)
+
+
+def _upload(api: WeChatApi, image: bytes) -> str:
+    """Store a persona's photo on the fake WeChat, as a phone's upload does; return its MediaId."""
+    return api.upload_image(image, "photo.jpg")
+
+
+def _user_activity(fake: str, openid: str) -> None:
+    """Tell the fake the user wrote, so its 48-hour customer-service window opens as WeChat's does."""
+    requests.post(fake + "_fake/user_activity", json={"openid": openid}, timeout=5).raise_for_status()
+
+
+@bp.get("/api/pushes")
+def pushes():
+    """Messages the bot pushed since ``since`` (the fake's record number), as phones would show them."""
+    since = request.args.get("since", default=0, type=int)
+    records = requests.get(_tools()["fake"] + "_fake/messages", params={"since": since}, timeout=5).json()
+    templates = _runtime().config.get("notifications", {}).get("templates", {})
+    with _runtime().Session() as session:
+        shown = delivered(records, templates, lambda ids: wecom_openids(session, ids))
+    last = max((r["seq"] for r in records), default=since)
+    return jsonify(last=last, pushes=shown)
+
+
+@bp.get("/api/media/<media_id>")
+def media(media_id: str):
+    """An image the bot sent (a chart), fetched from the fake WeChat like a phone downloads it."""
+    api = _tools()["api"]
+    # WeChatApi offers no download (the bot never needs one); its SDK client shares the token.
+    answer = api._official.media.download(media_id)  # noqa: SLF001 - simulator only
+    if answer.headers.get("Content-Type", "").startswith("application/json"):
+        return jsonify(error="media not found"), 404
+    return Response(answer.content, mimetype=answer.headers.get("Content-Type", "image/png"))
+
