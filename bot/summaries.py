@@ -57,7 +57,7 @@ def diary_counts(session, villages, period: Period) -> dict[int, int]:
 def absences(session, period: Period, by_township: bool = True, villages=None) -> dict[int, int]:
     """Inspections that found the team absent (缺岗) in the period, per township (or village)."""
     key = Village.township_id if by_township else Inspection.village_id
-    query = select(key, func.count()).join(Village, Village.id == Inspection.village_id).where(
+    query = select(key, func.count()).select_from(Inspection).join(Village, Village.id == Inspection.village_id).where(
         Inspection.present.is_(False), Inspection.at >= period.start, Inspection.at < period.end)
     if villages is not None:
         query = query.where(Inspection.village_id.in_(villages))

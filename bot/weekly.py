@@ -9,6 +9,7 @@ from bot.outbox import notify
 from bot.periods import Period, week
 from bot.permissions import village_scope
 from bot.rates import Tally, percent, tallies
+from bot.roster.names import name_key, village_keys
 from models import Cadre, Team, Village
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,12 @@ def weekly_text(session, config: dict, villages: list[Village], now: datetime,
 def scope_villages(session, cadre: Cadre) -> list[Village]:
     """The villages a cadre's summaries cover, in roster order."""
     return list(session.scalars(select(Village).where(Village.id.in_(village_scope(cadre))).order_by(Village.id)))
+
+
+def scope_villages_named(session, cadre: Cadre, text: str) -> list[Village]:
+    """The cadre's villages whose name or alias matches ``text`` (with or without 村/社区)."""
+    key = name_key(text)
+    return [v for v in scope_villages(session, cadre) if key and key in village_keys(v.name, v.aliases or [])]
 
 
 def weekly_push(runtime, now: datetime) -> int:

@@ -2,10 +2,9 @@
 from sqlalchemy import select
 
 from bot import records, summaries, summary_image
-from bot.permissions import READ, can, in_scope
-from bot.roster.names import find_villages
+from bot.permissions import READ, can
 from bot.timefmt import left, short
-from bot.weekly import scope_villages, weekly_text
+from bot.weekly import scope_villages, scope_villages_named, weekly_text
 from handlers.cases_common import find_case, split_args
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
@@ -27,8 +26,7 @@ def villages_named(context: Context, cadre: Cadre, name: str):
     """The cadre's villages, or those matching ``name`` within their scope (None: no such village)."""
     if not name:
         return scope_villages(context.session, cadre)
-    found = [v for v in find_villages(context.session, name) if in_scope(context.session, cadre, v.id)]
-    return found or None
+    return scope_villages_named(context.session, cadre, name) or None
 
 
 def weekly(message: Message, sender: Sender, context: Context) -> str:

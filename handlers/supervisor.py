@@ -3,9 +3,8 @@ from sqlalchemy import select
 
 from bot import records, summaries, summary_image
 from bot.periods import month, week
-from bot.permissions import in_scope
 from bot.rates import Tally, percent, tallies
-from bot.roster.names import find_villages
+from bot.weekly import scope_villages_named
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Cadre, Village
@@ -54,7 +53,7 @@ def inspection(message: Message, sender: Sender, context: Context) -> str:
     parts = context.args.split(None, 2)
     if len(parts) < 2 or parts[1] not in VERDICTS:
         return context.text("inspection_usage")
-    found = [v for v in find_villages(context.session, parts[0]) if in_scope(context.session, cadre, v.id)]
+    found = scope_villages_named(context.session, cadre, parts[0])
     if not found:
         return context.text("summary_unknown_village", name=parts[0])
     row = records.inspect(context.session, cadre, found[0], VERDICTS[parts[1]], parts[2] if len(parts) > 2 else "",

@@ -1,0 +1,47 @@
+"""A long summary reaches the cadre as a chart image (upload + image message) and a link."""
+
+from bot.charts import cjk_font, render
+from bot.summary_image import queue
+from models import InboundMessage, utcnow
+from tests.pushes import fake, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
+
+CHART = {"type": "rates", "title": "周报 11月23日–29日", "labels": ["龙湾村", "东风村"],
+         "rates": [[0.5, 0.25, None], [1.0, 0.75, 0.9]]}
+
+
+def write(runtime, written_recently: bool) -> str:
+    """Queue a chart for the leader, who wrote to the account an hour ago (or never); returns the openid."""
+    with runtime.Session.begin() as session:
+        leader = roster(session)["leader"]
+        if written_recently:
+            session.add(InboundMessage(dedupe_key="msg:1", openid=leader.openid, kind="text", content="周报",
+                                       sent_at=utcnow()))
+        queue(session, runtime.config, leader, "summary:test", "周报", CHART, "https://bot.example/dashboard/")
+        return leader.openid
+
+
+def test_chart_renders_chinese_with_an_installed_font():
+    assert cjk_font() is not None  # without one, every label would be a box
+    assert render(CHART).startswith(b"\x89PNG") and render({**CHART, "type": "trend"}).startswith(b"\x89PNG")
+
+
+def test_within_the_window_the_chart_goes_as_an_image_then_the_link(runtime, fake):
+    openid = write(runtime, written_recently=True)
+    fake.user_activity(openid)
+    assert send_due(runtime) == ["sent"]
+    upload = [r for r in fake.messages() if r["path"] == "/cgi-bin/media/upload"]
+    assert len(upload) == 1
+    image, text = sends(fake, to=openid)
+    assert image["body"]["msgtype"] == "image"
+    media_id = image["body"]["image"]["media_id"]
+    assert fake.state.get_media(media_id)[1].startswith(b"\x89PNG")
+    assert "https://bot.example/dashboard/" in text["body"]["text"]["content"]
+
+
+def test_outside_the_window_a_template_links_to_the_dashboard(runtime, fake):
+    openid = write(runtime, written_recently=False)
+    assert send_due(runtime) == ["sent"]
+    [template] = sends(fake, to=openid)
+    assert template["path"] == "/cgi-bin/message/template/send"
+    assert template["body"]["url"] == "https://bot.example/dashboard/"
+    assert not [r for r in fake.messages() if r["path"] == "/cgi-bin/media/upload"]
