@@ -60,3 +60,12 @@ def db_upgrade(revision: str) -> None:
 from bot.commands.demo import demo  # noqa: E402  (the demo's command, kept in its own module)
 
 cli.add_command(demo)
+
+
+from bot.commands import card, invite, menu, qrcode, roster  # noqa: E402  (they attach to ``cli`` above)
+
+cli.add_command(roster.roster)
+cli.add_command(qrcode.qrcode)
+cli.add_command(card.card)
+cli.add_command(invite.invite)
+cli.add_command(menu.menu)

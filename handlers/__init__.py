@@ -8,10 +8,13 @@ from handlers.registry import Context, Registry
 
 def build_registry() -> Registry:
     """Return the registry with every role's handlers, in the order they are tried."""
-    from handlers import fallback
+    from handlers import account, binding, card, fallback
 
     registry = Registry()
     # Order matters: commands first, then the catch-all intake of residents' complaints, then help.
+    binding.register(registry)
+    account.register(registry)
+    card.register(registry)
     fallback.register(registry)
     return registry
 

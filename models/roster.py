@@ -1,7 +1,7 @@
 """The roster: townships, villages, their station teams and cadres, and bound residents."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -135,3 +135,15 @@ class InviteCode(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def served_villages(session, cadre: Cadre) -> list[Village]:
+    """The villages a cadre serves: those of teams they lead or belong to; a secretary's township otherwise."""
+    teams = select(Membership.team_id).where(Membership.cadre_id == cadre.id)
+    query = (select(Village).join(Team, Village.team_id == Team.id)
+             .where(or_(Team.leader_id == cadre.id, Team.id.in_(teams))).order_by(Village.id))
+    villages = list(session.scalars(query))
+    if not villages and cadre.role == "secretary" and cadre.township_id:
+        villages = list(session.scalars(select(Village).where(
+            Village.township_id == cadre.township_id, Village.team_id.is_not(None)).order_by(Village.id)))
+    return villages

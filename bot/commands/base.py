@@ -1,0 +1,39 @@
+"""What the CLI commands share: settings, a database session factory, the runtime, a village by name."""
+import sys
+
+import click
+
+from bot.db import make_engine, make_sessionmaker
+
+
+def settings():
+    """The settings, or exit with the configuration error (bot.cli imports this package: import late)."""
+    from bot.cli import settings_or_exit
+
+    return settings_or_exit()
+
+
+def sessions():
+    """A session factory on the configured database."""
+    return make_sessionmaker(make_engine(settings().database_url))
+
+
+def runtime():
+    """The full runtime (Redis included), for commands that call WeChat's API."""
+    from bot.runtime import build_runtime
+
+    return build_runtime(settings())
+
+
+def village_arg(session, text: str):
+    """The village a command argument names (an id, or a name as in ``绑定``); exit if none or several."""
+    from bot.roster.names import find_villages
+    from models import Village
+
+    villages = [session.get(Village, int(text))] if text.isdigit() else find_villages(session, text)
+    villages = [v for v in villages if v is not None]
+    if len(villages) != 1:
+        found = "; ".join(f"{v.id} {v.township.name}{v.name}" for v in villages) or "none"
+        click.echo(f"village {text!r}: expected exactly one match, found {found}", err=True)
+        sys.exit(1)
+    return villages[0]

@@ -1,0 +1,39 @@
+"""``python -m bot card <village>``: the printable A6 contact card (HTML) with the village's QR code."""
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from bot.commands.base import runtime, village_arg
+from bot.wechat_client import WeChatApiError
+
+
+@click.command()
+@click.argument("village")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: <instance>/cards")
+def card(village: str, out: Path | None) -> None:
+    """Write VILLAGE's contact card: team names, positions, phones, WeChat IDs, station day, QR code."""
+    from bot.card import card_for
+    from bot.card_print import card_html
+    from bot.outbound import wechat_api
+    from bot.village_qr import ensure_qrcode, write_png
+
+    current = runtime()
+    out = out or current.settings.instance_path / "cards"
+    with current.Session() as session:
+        place = village_arg(session, village)
+        try:
+            url = ensure_qrcode(wechat_api(current), place)
+        except WeChatApiError as error:
+            click.echo(f"no QR code: {error}", err=True)
+            sys.exit(1)
+        session.commit()
+        with tempfile.TemporaryDirectory() as tmp:
+            qr_png = write_png(url, Path(tmp) / "qr.png").read_bytes()
+        contact = card_for(place, datetime.now(timezone.utc), current.config.get("station_days") or {})
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{place.id}-{contact.title}.html"
+        path.write_text(card_html(contact, qr_png, current.config["texts"]), encoding="utf-8")
+    click.echo(str(path))
