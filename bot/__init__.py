@@ -1,5 +1,6 @@
 """The 驻点联系 bot: a WeChat official account that connects villagers with their station team."""
 import logging
+import os
 import sys
 
 from flask import Flask
@@ -10,6 +11,7 @@ from bot.settings import SettingsError, load_settings
 
 def create_app(config: dict | None = None) -> Flask:
     """Create the Flask app; ``config`` overrides environment settings (tests, the demo)."""
+    from bot import dashboard
     from bot.gateway import bp as gateway
     from bot.runtime import build_runtime
 
@@ -22,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.config["wechat"]["max_body_bytes"]
     app.extensions["bot"] = build_runtime(settings)
     app.register_blueprint(gateway)
+    dashboard.init_app(app, {**os.environ, **(config or {})})  # off without DASHBOARD_SECRET_KEY
     app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(InterfaceError, _database_down)
     return app
