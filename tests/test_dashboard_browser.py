@@ -1,0 +1,82 @@
+"""The dashboard in a real browser: Debian's headless Chromium driven by Selenium and chromedriver."""
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from werkzeug.serving import make_server
+
+from tests.test_dashboard import PASSWORD, settings_overrides, world  # noqa: F401  (fixtures)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or not CHROMEDRIVER.exists(),
+                                reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+
+
+@pytest.fixture
+def server(app):
+    """The app served on a free local port in a thread."""
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless Chromium with a fresh profile, downloading into ``tmp_path / 'downloads'``."""
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a browser or driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path / "downloads"),
+                                              "download.prompt_for_download": False})
+    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    yield driver
+    driver.quit()
+
+
+def log_in(driver, base: str, phone: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/dashboard/")
+    assert "/dashboard/login" in driver.current_url
+    driver.find_element(By.ID, "phone").send_keys(phone)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "submit").click()
+
+
+def test_login_scope_and_export_in_chromium(browser, server, world, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    log_in(browser, server, world["phones"]["leader2"])
+    assert "郑副镇长" in browser.find_element(By.ID, "me").text
+    Select(browser.find_element(By.ID, "period")).select_by_value("365d")
+    browser.find_element(By.ID, "apply").click()
+    rates = browser.find_element(By.ID, "rates").text
+    assert "东风村" in rates and "新高园村" not in rates
+    browser.get(f"{server}/dashboard/case/{world['cases']['A']}")  # another team's case
+    assert "Not Found" in browser.page_source
+    browser.get(f"{server}/dashboard/?period=365d")
+    browser.find_element(By.ID, "export-xlsx").click()
+    downloads = tmp_path / "downloads"
+    deadline = time.monotonic() + 15
+    while not list(downloads.glob("*.xlsx")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [saved] = list(downloads.glob("*.xlsx"))
+    header, *rows = list(load_workbook(saved).active.values)
+    assert header[0] == "案件编号" and [row[0] for row in rows] == [world["cases"]["H"]]
+    browser.find_element(By.ID, "logout").click()
+    browser.get(f"{server}/dashboard/")
+    assert "/dashboard/login" in browser.current_url
