@@ -151,6 +151,11 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+def short_copy(text: str) -> str | None:
+    """The opening of a long text, trained on as its own sample so short chat messages are learned too."""
+    return text[:SHORT_PREFIX] if len(text) > SHORT_PREFIX * 1.5 else None
+
+
 def _expand(samples: Iterable[tuple], weight: float) -> tuple[list, list, list]:
     """Tokenise samples, adding a short-prefix copy of long ones so short chat messages are learned too."""
     docs, labels, weights = [], [], []
@@ -160,8 +165,8 @@ def _expand(samples: Iterable[tuple], weight: float) -> tuple[list, list, list]:
             continue
         words = tokens(text)
         docs.append(_features(words)); labels.append(label); weights.append(weight)
-        if len(text) > SHORT_PREFIX * 1.5:
-            short = tokens(text[:SHORT_PREFIX])
+        if short_copy(text):
+            short = tokens(short_copy(text))
             docs.append(_features(short)); labels.append(label); weights.append(weight)
     return docs, labels, weights
 
@@ -209,11 +214,15 @@ def train(samples: Iterable[tuple[str, str]], corrections: Iterable[tuple[str, s
         add_words(_keyword_table(categories))
     docs, labels, weights = _expand(samples, 1.0)
     c_docs, c_labels, c_weights = _expand(corrections, CORRECTION_WEIGHT)
-    docs += c_docs; labels += c_labels; weights += c_weights
-    if len(set(labels)) < 2:
-        raise ValueError("training needs samples of at least two categories")
     # Rare words must still count when they come from corrections, so prune only on large data.
     min_df = min_df if len(docs) >= 1000 and not c_docs else 1
+    return train_features(docs + c_docs, labels + c_labels, weights + c_weights, min_df)
+
+
+def train_features(docs: list[list[str]], labels: list[str], weights: list[float], min_df: int = 2) -> LinearModel:
+    """Train from already-extracted feature lists (the benchmark reuses one segmentation)."""
+    if len(set(labels)) < 2:
+        raise ValueError("training needs samples of at least two categories")
     temperature = _temperature(docs, labels, weights, min_df)
     vec, svm = _fit(docs, labels, weights, min_df)
     coef = svm.coef_.T.astype(np.float32)
@@ -324,7 +333,10 @@ class Classifier:
 
     def classify(self, text: str) -> Classification:
         """Classify one message; low confidence or no signal gives UNSORTED."""
-        words = tokens(text)
+        return self.classify_words(tokens(text))
+
+    def classify_words(self, words: list[str]) -> Classification:
+        """Classify an already segmented message (see ``tokens``)."""
         scores, hits = self.rule_scores(words)
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         top_cat, top = ranked[0] if ranked else (None, 0.0)
