@@ -20,15 +20,17 @@ def start_demo(instance: Path, *args: str, timeout: float = 90) -> tuple[subproc
         env.pop(name, None)  # the demo brings its own; a developer's settings must not leak in
     log = open(instance / "demo-stderr.log", "ab")
     process = subprocess.Popen([sys.executable, "-m", "bot", "demo", *args], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=log, text=True)
+                               stdout=subprocess.PIPE, stderr=log)
     log.close()
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ)
+    output = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if selector.select(timeout=0.5):
-            line = process.stdout.readline()
-            if match := SIMULATOR_LINE.search(line):
+            # Raw reads: a buffered readline would hide lines already read from the pipe from select().
+            output += os.read(process.stdout.fileno(), 4096)
+            if match := SIMULATOR_LINE.search(output.decode(errors="replace")):
                 return process, match.group(1)
         if process.poll() is not None:
             break
@@ -51,17 +53,21 @@ def stop_demo(process: subprocess.Popen, signum: int = signal.SIGINT, timeout: f
 
 
 def processes_of(instance: Path) -> list[str]:
-    """Command lines of live processes started for ``instance`` (their environment names it)."""
+    """Command lines of live processes started for ``instance``: their environment or command line names it.
+
+    (Redis rewrites its process title over its environment, but its title names the socket in ``instance``.)
+    """
     marker = f"BOT_INSTANCE={instance}".encode()
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or entry.name == str(os.getpid()):
             continue
         try:
-            if marker in (entry / "environ").read_bytes().split(b"\0"):
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if marker in (entry / "environ").read_bytes().split(b"\0") or f"{instance}/" in cmdline:
                 state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
                 if state != "Z":  # a zombie is already dead; its parent just has not reaped it
-                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                    found.append(cmdline)
         except OSError:
             continue  # gone meanwhile, or not ours to read
     return found

@@ -2,7 +2,11 @@
 import signal
 
 import requests
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
+from bot.migrate import upgrade
+from models import Resident
 from tests.demo_process import processes_of, start_demo, stop_demo
 
 VILLAGER = "o_villager_demo_test"
@@ -12,8 +16,8 @@ def _personas(url: str) -> dict:
     return requests.get(url + "api/personas", timeout=10).json()
 
 
-def test_starts_and_stops_cleanly_on_ctrl_c(tmp_path):
-    """Every part answers while it runs; Ctrl-C ends the demo with nothing of it left running."""
+def test_stops_cleanly_and_a_second_run_reuses_the_data(tmp_path):
+    """Every part runs; Ctrl-C and SIGTERM leave nothing behind; a villager bound once is there next time."""
     instance = tmp_path / "instance"
     demo, url = start_demo(instance)
     try:
@@ -25,36 +29,41 @@ def test_starts_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert {v["name"] for v in personas["villages"]} >= {"上坪村", "东山村", "河口社区", "云岭村"}
         assert {"leader", "member", "secretary", "supervisor"} <= {c["role"] for c in personas["cadres"]}
         assert all(c["openid"].startswith("o_") for c in personas["cadres"])
-    finally:
-        code = stop_demo(demo, signal.SIGINT)
-    assert code == 0
-    assert processes_of(instance) == []
-
-
-def test_second_run_reuses_data_and_reset_starts_afresh(tmp_path):
-    """A villager bound in one run is still there in the next; ``--reset`` forgets them."""
-    instance = tmp_path / "instance"
-    demo, url = start_demo(instance)
-    try:
-        village = _personas(url)["villages"][0]
+        village = personas["villages"][0]
         answer = requests.post(url + "api/send", json={"openid": VILLAGER, "kind": "scan", "scene": village["scene"]},
                                timeout=20)
         assert answer.status_code == 200 and village["name"] in answer.json()["reply"]
     finally:
-        assert stop_demo(demo, signal.SIGTERM) == 0
+        code = stop_demo(demo, signal.SIGINT)
+    assert code == 0
     assert processes_of(instance) == []
 
     demo, url = start_demo(instance)
     try:
         assert VILLAGER in {r["openid"] for r in _personas(url)["residents"]}
     finally:
-        stop_demo(demo)
+        assert stop_demo(demo, signal.SIGTERM) == 0
+    assert processes_of(instance) == []
+
+
+def test_reset_starts_afresh(tmp_path):
+    """``--reset`` forgets what earlier runs stored, and loads the roster again."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    database = f"sqlite:///{instance / 'bot.sqlite3'}"
+    upgrade(database)
+    engine = create_engine(database)
+    with Session(engine) as session, session.begin():
+        session.add(Resident(openid=VILLAGER, pending_text="", pending_choices=[]))
+    engine.dispose()
 
     demo, url = start_demo(instance, "--reset")
     try:
-        personas = _personas(url)
-        assert VILLAGER not in {r["openid"] for r in personas["residents"]}
-        assert personas["cadres"], "the roster is loaded again after a reset"
+        assert _personas(url)["cadres"], "the roster is loaded again after a reset"
     finally:
-        stop_demo(demo)
+        assert stop_demo(demo) == 0
     assert processes_of(instance) == []
+    engine = create_engine(database)
+    with Session(engine) as session:
+        assert session.scalar(select(Resident.id).where(Resident.openid == VILLAGER)) is None
+    engine.dispose()
