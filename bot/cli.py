@@ -43,6 +43,28 @@ def worker(burst: bool) -> None:
     run_worker(create_app(), burst=burst)
 
 
+@cli.command()
+def relay() -> None:
+    """Queue the due notifications once (the scheduler also does this every minute)."""
+    from bot import create_app
+    from bot.relay import relay_once
+
+    settings_or_exit()
+    app = create_app()
+    with app.app_context():
+        click.echo(f"queued {relay_once(app.extensions['bot'])} notifications")
+
+
+@cli.command()
+def scheduler() -> None:
+    """Run RQ's cron scheduler: the periodic relay, reminders, station-day eves, follow-ups."""
+    from bot import create_app
+    from bot.schedules import run_scheduler
+
+    settings_or_exit()
+    run_scheduler(create_app())
+
+
 @cli.group()
 def db() -> None:
     """Database schema."""

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
 
-STATES = ("pending", "sent", "failed", "given_up")
+# sending: claimed by the relay, leased to a worker until next_attempt_at (see bot/relay.py).
+STATES = ("pending", "sending", "sent", "failed", "given_up")
 
 
 class Notification(Base):

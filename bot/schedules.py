@@ -1,0 +1,100 @@
+"""Timed jobs, run by RQ 3.0's own cron scheduler (``python -m bot scheduler``) on the job queue.
+
+Each job runs at a fixed interval and decides from ``now`` what is due (the station-day eve,
+the overdue ladder, the follow-up, the Monday summary), so a run missed while the worker was
+down is caught up by the next one; the notification sources make a repeated run a no-op.
+Every job takes ``now`` so tests fire it at exact times. Quiet hours are the relay's business:
+rows written at night are held there.
+"""
+import importlib
+import logging
+import time
+from datetime import datetime
+
+import redis
+from rq.cron import CronJob, CronScheduler
+
+from bot.followup import followups
+from bot.jobs import QUEUE, current_runtime, queue_connection
+from bot.overdue import overdue_ladder
+from bot.pauses import clock
+from bot.relay import kick, relay_job
+from bot.station_eve import station_eve
+from bot.station_day import CHINA
+from models import utcnow
+
+log = logging.getLogger(__name__)
+
+WEEKLY_KEY = "bot:schedules:weekly_summary:{date}"
+
+
+def _scan(write, now: datetime | None) -> int:
+    """Run one reminder scan in a transaction and kick the relay when it wrote rows."""
+    runtime = current_runtime()
+    with runtime.Session.begin() as session:
+        count = write(session, runtime.config, now or utcnow())
+    if count:
+        log.info("%s: %d notifications written", write.__name__, count)
+        kick(runtime)
+    return count
+
+
+def station_eve_job(now: datetime | None = None) -> int:
+    """The station-day eve lists."""
+    return _scan(station_eve, now)
+
+
+def overdue_job(now: datetime | None = None) -> int:
+    """The overdue ladder."""
+    return _scan(overdue_ladder, now)
+
+
+def followup_job(now: datetime | None = None) -> int:
+    """The day-after follow-ups."""
+    return _scan(followups, now)
+
+
+def weekly_summary_job(now: datetime | None = None) -> bool:
+    """Mondays from the configured hour: call the leaders' weekly summary once (a hook, see config)."""
+    runtime = current_runtime()
+    now = now or utcnow()
+    rules = runtime.config["notifications"]["schedules"]
+    local = now.astimezone(CHINA)
+    if not rules["weekly_summary"] or local.weekday() != 0 or local.time() < clock(rules["weekly_summary_at"]):
+        return False
+    key = WEEKLY_KEY.format(date=local.date().isoformat())
+    if not runtime.redis.set(key, "1", nx=True, ex=8 * 86400):
+        return False  # this Monday's summary already ran
+    module, _, name = rules["weekly_summary"].rpartition(".")
+    try:
+        getattr(importlib.import_module(module), name)(runtime, now)
+    except BaseException:
+        runtime.redis.delete(key)  # let the next run try again
+        raise
+    kick(runtime)
+    return True
+
+
+def register(cron: CronScheduler, config: dict) -> list[CronJob]:
+    """Register every timed job with RQ's cron scheduler."""
+    rules = config["notifications"]["schedules"]
+    scan = rules["scan_interval_seconds"]
+    return [cron.register(relay_job, QUEUE, interval=rules["relay_interval_seconds"], result_ttl=0)] + [
+        cron.register(job, QUEUE, interval=scan, result_ttl=600)
+        for job in (station_eve_job, overdue_job, followup_job, weekly_summary_job)
+    ]
+
+
+def run_scheduler(app, retry_seconds: float = 5.0) -> None:
+    """Run the cron scheduler until stopped, starting it again whenever Redis comes back."""
+    runtime = app.extensions["bot"]
+    while True:  # not a schedule of our own: RQ's scheduler dies with its Redis connection
+        cron = CronScheduler(connection=queue_connection(runtime.services["redis_url"]))
+        register(cron, runtime.config)
+        try:
+            cron.start()  # returns on SIGINT/SIGTERM
+            return
+        except redis.RedisError as error:
+            log.warning("scheduler: Redis unavailable (%s); retrying in %.0f s", error.__class__.__name__,
+                        retry_seconds)
+            time.sleep(retry_seconds)
