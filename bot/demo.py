@@ -45,6 +45,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse a chosen port someone already listens on (else the old server would answer for us)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise click.ClickException(f"端口 {port} 已被占用，请换一个端口，或不指定 --port 自动选择。") from None
+
+
 def instance_path() -> Path:
     """The instance folder: ``BOT_INSTANCE`` or ``instance/`` at the project root."""
     return Path(os.environ.get("BOT_INSTANCE") or ROOT / "instance").resolve()
@@ -87,6 +96,8 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
     from bot.demo_data import DemoDataError, prepare, write_demo_config
     from bot.redis_server import ensure_own_redis, stop_own_redis
 
+    if port:
+        check_port(host, port)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     instance = instance_path()

@@ -94,8 +94,9 @@ def test_guided_tour_plays_the_whole_story(browser, simulator_url):
     """Bind by QR, complain, push to the cadre, accept, co-report, resolve, both told, confirm, 周报."""
     _play_tour(browser, simulator_url)
     body = browser.find_element("tag name", "body")
-    width = browser.execute_script("return document.getElementById('panes').scrollWidth")
-    browser.set_window_size(max(900, width + 30), 860)  # the picture holds the phones, not empty page
+    right = browser.execute_script(
+        "return Math.max(...[...document.querySelectorAll('.phone')].map((p) => p.getBoundingClientRect().right))")
+    browser.set_window_size(max(900, int(right) + 40), 860)  # the picture holds the phones, not empty page
     final = _shoot(browser, "tour-done")
     if os.environ.get("UPDATE_README_SCREENSHOT"):
         shutil.copy(final, ROOT / "docs" / "simulator.png")

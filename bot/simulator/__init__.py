@@ -8,6 +8,7 @@ import logging
 
 import requests
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from wechatpy.exceptions import WeChatClientException
 
 from bot.simulator import messages
 from bot.simulator.personas import personas, wecom_openids
@@ -102,10 +103,20 @@ def pushes():
 @bp.get("/api/media/<media_id>")
 def media(media_id: str):
     """An image the bot sent (a chart), fetched from the fake WeChat like a phone downloads it."""
-    api = _tools()["api"]
-    # WeChatApi offers no download (the bot never needs one); its SDK client shares the token.
-    answer = api._official.media.download(media_id)  # noqa: SLF001 - simulator only
-    if answer.headers.get("Content-Type", "").startswith("application/json"):
-        return jsonify(error="media not found"), 404
-    return Response(answer.content, mimetype=answer.headers.get("Content-Type", "image/png"))
-
+    tools = _tools()
+    # WeChatApi offers no download (the bot never needs one); its SDK client holds the shared token.
+    client = tools["api"]._official  # noqa: SLF001 - simulator only
+    try:
+        for _ in range(2):  # a token another process replaced gets one refresh, as the client does
+            token = client.access_token
+            answer = requests.get(tools["fake"] + "cgi-bin/media/get", params={"access_token": token,
+                                                                             "media_id": media_id}, timeout=5)
+            if not answer.headers.get("Content-Type", "").startswith("application/json"):
+                return Response(answer.content, mimetype=answer.headers.get("Content-Type", "image/png"))
+            if answer.json().get("errcode") not in (40001, 42001):
+                break
+            client.refresh_token(token)
+    except (requests.RequestException, WeChatClientException) as error:
+        log.warning("simulator media %s failed: %s", media_id, error)
+        return jsonify(error="media unavailable"), 502
+    return jsonify(error="media not found"), 404
