@@ -29,11 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL_PATH = ROOT / "instance" / "classifier.joblib"
 # Rules overrule the model only when the best category's keyword weight is this high and clearly
 # ahead of the runner-up; below that the learned weights are more accurate (see bench/classify.py).
-STRONG_SCORE = 6
-STRONG_MARGIN = 4
+STRONG_SCORE = 12
+STRONG_MARGIN = 8
 # Categories the model was never taught (the village ones) can only come from rules, so a single
-# "nearly certain" keyword (weight 3) is enough for them.
+# "nearly certain" keyword (weight 3) is enough for them unless the model is itself this sure.
 RULES_ONLY_SCORE = 3
+MODEL_SURE = 0.7
 # Words too common to explain anything.
 STOP_WORDS = frozenset("的 了 是 在 我 我们 你 您 他 她 它 有 和 就 不 也 都 这 那 啊 吗 呢 吧 着 被 把 给 对 让 "
                        "与 及 或 请 好 要 会 能 说 为 个 一个 没有 什么 问题 反映".split())
@@ -343,18 +344,21 @@ class Classifier:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         rule_conf = top / (top + second + 2.0)
         model = self.model if self.use_model else None
-        if top_cat and (model is None or self._rules_win(model, top_cat, top, second)):
-            category = top_cat if rule_conf >= self.min_confidence or model is None else UNSORTED
-            return Classification(category, round(rule_conf, 4), tuple(self._ranked_hits(hits[top_cat])))
+        if top_cat and model is None:
+            return Classification(top_cat, round(rule_conf, 4), tuple(self._ranked_hits(hits[top_cat])))
         if model is None:
             return Classification(UNSORTED, 0.0, ())
-        return self._model_decision(model, words)
+        decision = self._model_decision(model, words)
+        if top_cat and self._rules_win(model, top_cat, top, second, decision.confidence):
+            category = top_cat if rule_conf >= self.min_confidence else UNSORTED
+            return Classification(category, round(rule_conf, 4), tuple(self._ranked_hits(hits[top_cat])))
+        return decision
 
     @staticmethod
-    def _rules_win(model: LinearModel, category: str, top: float, second: float) -> bool:
+    def _rules_win(model: LinearModel, category: str, top: float, second: float, model_confidence: float) -> bool:
         """Whether the keyword rules are sure enough to overrule the model."""
         if category not in model.labels:
-            return top >= RULES_ONLY_SCORE and top > second
+            return top >= RULES_ONLY_SCORE and top > second and model_confidence < MODEL_SURE
         return top >= STRONG_SCORE and top - second >= STRONG_MARGIN
 
     def _ranked_hits(self, words: list[str]) -> list[str]:

@@ -1,0 +1,146 @@
+"""Classifier: explanations, corrections, editable keywords, odd input, and the train/evaluate commands."""
+import csv
+import random
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot import classifier as clf
+from bot.commands.classifier import classifier as classifier_cli
+
+DATA = clf.training_data_dir() / "complaints.csv"
+needs_data = pytest.mark.skipif(not DATA.is_file(), reason="shared training data not present")
+
+CATEGORIES = {
+    "教育文体": {"keywords": {"学校": 2, "补课": 3}},
+    "环境保护": {"keywords": {"污染": 3, "排污": 3}},
+    "土地纠纷": {"keywords": {"宅基地": 3}},
+    "治安": {"keywords": {"打架": 3}, "urgent": True},
+}
+
+SMALL = [
+    ("学校老师周末组织学生有偿补课，家长负担很重", "教育文体"),
+    ("中学食堂饭菜质量差，学生吃不饱", "教育文体"),
+    ("小学招生划片不合理，孩子入学难", "教育文体"),
+    ("幼儿园收费太高，教育局管不管", "教育文体"),
+    ("化工厂夜里偷偷排污，河水发黑发臭", "环境保护"),
+    ("养猪场粪水直接排进水渠，气味刺鼻", "环境保护"),
+    ("砖厂粉尘污染严重，村民咳嗽", "环境保护"),
+    ("工地噪音扰民到半夜，环保部门不管", "环境保护"),
+] * 3
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    """A model trained on a handful of messages: enough to exercise the learned path quickly."""
+    return clf.train(SMALL, categories=CATEGORIES)
+
+
+def test_explanation_names_words_in_the_text(small_model):
+    judge = clf.Classifier(CATEGORIES, small_model, min_confidence=0.0)
+    text = "村里小学的老师让学生周末去家里补课"
+    result = judge.classify(text)
+    assert result.category == "教育文体"
+    assert result.explanation, "an explanation is expected"
+    assert all(word in text for word in result.explanation)
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_rules_alone_explain_with_their_keywords():
+    judge = clf.Classifier(CATEGORIES, None)
+    result = judge.classify("邻居在我家宅基地上建房")
+    assert result.category == "土地纠纷"
+    assert result.explanation[0] == "宅基地"
+
+
+def test_a_correction_and_retraining_change_the_prediction(small_model):
+    text = "村里新开的养鸡场天天有人来买鸡蛋，价格乱涨"
+    before = clf.Classifier({}, small_model, min_confidence=0.0).classify(text).category
+    target = "环境保护" if before != "环境保护" else "教育文体"
+    corrected = "村里养鸡场的鸡蛋价格乱涨"
+    retrained = clf.train(SMALL, corrections=[(corrected, target)])
+    after = clf.Classifier({}, retrained, min_confidence=0.0).classify(text).category
+    assert after == target != before
+
+
+def test_a_correction_can_teach_a_new_category(small_model):
+    retrained = clf.train(SMALL, corrections=[("村头的水井被人投了东西", "治安")])
+    assert "治安" in retrained.labels
+    assert clf.Classifier({}, retrained, min_confidence=0.0).classify("水井被人投了东西").category == "治安"
+
+
+def test_a_keyword_added_to_the_categories_takes_effect():
+    text = "隔壁深夜烧烤摊太吵了"
+    assert clf.Classifier(CATEGORIES, None).classify(text).category == clf.UNSORTED
+    edited = {**CATEGORIES, "环境保护": {"keywords": {**CATEGORIES["环境保护"]["keywords"], "烧烤摊": 3}}}
+    result = clf.Classifier(edited, None).classify(text)
+    assert result.category == "环境保护"
+    assert "烧烤摊" in result.explanation
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀🙏👍", "hello, my road is broken", "1234567890", "？？？！！！"])
+def test_empty_and_garbage_are_unsorted(small_model, text):
+    for model in (small_model, None):
+        result = clf.Classifier(CATEGORIES, model).classify(text)
+        assert result.category == clf.UNSORTED
+        assert isinstance(result.explanation, tuple)
+
+
+def test_five_thousand_characters(small_model):
+    text = ("学校补课" + "啊" * 96) * 50
+    assert len(text) == 5000
+    result = clf.Classifier(CATEGORIES, small_model).classify(text)
+    assert result.category == "教育文体"
+
+
+def test_model_round_trips_through_a_file(small_model, tmp_path):
+    path = small_model.save(tmp_path / "m.joblib")
+    loaded = clf.Classifier.from_config(CATEGORIES, path, cache_dir=tmp_path)
+    text = "河边化工厂排污"
+    assert loaded.classify(text) == clf.Classifier(CATEGORIES, small_model).classify(text)
+
+
+def test_tokens_drop_punctuation():
+    words = clf.tokens("村口的路，坏了！")
+    assert words and not any(w in "，！" for w in words)
+
+
+def _subset(tmp_path: Path, n: int, seed: int) -> Path:
+    """A stratified-enough random subset of the shared data, written to a CSV."""
+    with open(DATA, encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    random.Random(seed).shuffle(rows)
+    path = tmp_path / f"subset{seed}.csv"
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["title", "body", "label"], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows[:n])
+    return path
+
+
+@needs_data
+def test_cli_train_then_evaluate_on_a_test_csv(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "model.joblib"
+    result = runner.invoke(classifier_cli, ["train", "--data", str(_subset(tmp_path, 300, 1)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and out.stat().st_size < 20_000_000
+    result = runner.invoke(classifier_cli, ["evaluate", "--test", str(_subset(tmp_path, 120, 2)), "--model", str(out)])
+    assert result.exit_code == 0, result.output
+    macro = [line for line in result.output.splitlines() if line.startswith("macro-F1 ")]
+    assert len(macro) == 1
+    assert 0.3 < float(macro[0].split()[1]) <= 1.0  # better than chance (1/7) even on 300 rows
+
+
+@needs_data
+def test_cli_cross_validation_prints_per_class_and_confusion(tmp_path):
+    result = CliRunner().invoke(classifier_cli, ["evaluate", "--data", str(_subset(tmp_path, 200, 3)), "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert "macro-F1 " in result.output and "混淆矩阵" in result.output and "各类 F1" in result.output
+
+
+def test_ensure_model_without_data_falls_back_to_rules(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOT_TRAINING_DATA", str(tmp_path / "nowhere"))
+    assert clf.ensure_model(tmp_path / "m.joblib", CATEGORIES) is None
+    assert not (tmp_path / "m.joblib").exists()
