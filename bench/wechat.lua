@@ -18,11 +18,11 @@ end
 
 function request()
   counter = counter + 1
-  local id = base + tid * 100000000 + counter
+  local id = base + tid * 1000000 + counter
   local user = string.format("o_bench_%d", (tid * 7919 + counter) % users)
   local text = texts[(id % #texts) + 1]
   local body = "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[" .. user ..
     "]]></FromUserName><CreateTime>" .. os.time() .. "</CreateTime><MsgType><![CDATA[text]]></MsgType>" ..
-    "<Content><![CDATA[" .. text .. "]]></Content><MsgId>" .. id .. "</MsgId></xml>"
+    "<Content><![CDATA[" .. text .. "]]></Content><MsgId>" .. string.format("%.0f", id) .. "</MsgId></xml>"
   return wrk.format("POST", nil, {["Content-Type"] = "text/xml"}, body)
 end

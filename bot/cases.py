@@ -81,15 +81,15 @@ def find_co_report(session, village_id: int, category: str, text: str, config: d
                    now: datetime) -> Case | None:
     """An open case in the same village and category whose text is near-identical."""
     rule = config["cases"]["co_report"]
-    candidates = session.scalars(select(Case).where(
+    candidates = session.execute(select(Case.id, Case.words).where(
         Case.village_id == village_id, Case.category == category,
         Case.state.in_(case_life.OPEN), Case.received_at >= now - timedelta(days=rule["days"]),
     ).order_by(Case.id.desc()).limit(50))
     mine = words(text)
-    for case in candidates:
-        other = set(case.words)
+    for case_id, their_words in candidates:
+        other = set(their_words)
         if len(mine & other) >= 2 and overlap(mine, other) >= rule["overlap"]:
-            return case
+            return session.get(Case, case_id)
     return None
 
 

@@ -6,7 +6,7 @@ configured discipline contact), never to the village committee.
 """
 from sqlalchemy import select
 
-from models import Cadre, Village
+from models import Cadre, Membership, Village
 
 
 def is_township_level(categories: dict, category: str) -> bool:
@@ -30,15 +30,17 @@ def route(session, village: Village, category: str, config: dict) -> Cadre | Non
     """The cadre a new case of ``category`` in ``village`` is assigned to."""
     if is_township_level(config["categories"], category):
         return township_handler(session, village, config.get("routing"))
-    team = village.team
-    if team is not None:
+    if village.team_id is not None:
         # Township staff before the village's auxiliary members, roster order within each.
-        for membership in sorted(team.memberships, key=lambda m: (m.auxiliary, m.id)):
-            cadre = membership.cadre
-            if cadre.active and category in (cadre.categories or []):
+        members = session.scalars(select(Cadre).join(Membership, Membership.cadre_id == Cadre.id).where(
+            Membership.team_id == village.team_id, Cadre.active.is_(True),
+        ).order_by(Membership.auxiliary, Membership.id))
+        for cadre in members:
+            if category in (cadre.categories or []):
                 return cadre
-        if team.leader is not None and team.leader.active:
-            return team.leader
+        leader = team_leader(village)
+        if leader is not None:
+            return leader
     return township_handler(session, village, config.get("routing"))
 
 

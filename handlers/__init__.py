@@ -8,13 +8,19 @@ from handlers.registry import Context, Registry
 
 def build_registry() -> Registry:
     """Return the registry with every role's handlers, in the order they are tried."""
-    from handlers import account, binding, card, fallback
+    from handlers import account, binding, cadre, card, fallback, intake, leader, resident, secretary, supervisor
 
     registry = Registry()
     # Order matters: commands first, then the catch-all intake of residents' complaints, then help.
     binding.register(registry)
     account.register(registry)
     card.register(registry)
+    cadre.register(registry)
+    resident.register(registry)
+    leader.register(registry)
+    secretary.register(registry)
+    supervisor.register(registry)
+    intake.register(registry)
     fallback.register(registry)
     return registry
 

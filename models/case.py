@@ -32,6 +32,8 @@ class Case(Base):
     resident: Mapped[Resident] = relationship()
     text: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list[dict]] = mapped_column(JSON, default=list)  # photos, voice, locations
+    # The first report's words, kept so co-report matching never re-segments old cases.
+    words: Mapped[list[str]] = mapped_column(JSON, default=list)
     category: Mapped[str] = mapped_column(String(32))
     confidence: Mapped[float] = mapped_column(default=0.0)
     explanation: Mapped[list[str]] = mapped_column(JSON, default=list)  # words that decided the category
