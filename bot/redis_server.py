@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,8 @@ def _server_binary() -> str:
 def _alive(socket: Path) -> bool:
     """Tell whether a Redis answers on ``socket``."""
     try:
-        return redis.Redis(unix_socket_path=str(socket), socket_timeout=0.5).ping()
+        # No retries: the default retries with backoff for seconds on a server not yet started.
+        return redis.Redis(unix_socket_path=str(socket), socket_timeout=0.5, retry=Retry(NoBackoff(), 0)).ping()
     except (redis.RedisError, OSError):
         return False
 
