@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot import classifier as clf  # noqa: E402
+from bot.settings import read_config  # noqa: E402
 
 
 def load(data: Path):
@@ -64,7 +64,7 @@ def main() -> None:
     from sklearn.svm import LinearSVC
 
     started = time.perf_counter()
-    categories = yaml.safe_load((Path(clf.__file__).with_name("default_categories.yaml")).read_text("utf-8"))["categories"]
+    categories = read_config()["categories"]
     clf.add_words(clf._keyword_table(categories))
     rows, titles = load(clf.training_data_dir())
     y = np.array([r["label"] for r in rows])

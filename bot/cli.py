@@ -79,15 +79,20 @@ def db_upgrade(revision: str) -> None:
     upgrade(settings_or_exit().database_url, revision)
     click.echo(f"database at {revision}")
 
-from bot.commands.demo import demo  # noqa: E402  (the demo's command, kept in its own module)
 
-cli.add_command(demo)
-
-
-from bot.commands import card, invite, menu, qrcode, roster  # noqa: E402  (they attach to ``cli`` above)
+from bot.commands import card, dashboard, invite, menu, qrcode, roster  # noqa: E402  (they attach to ``cli`` above)
 
 cli.add_command(roster.roster)
 cli.add_command(qrcode.qrcode)
 cli.add_command(card.card)
 cli.add_command(invite.invite)
 cli.add_command(menu.menu)
+cli.add_command(dashboard.dashboard)
+
+from bot.commands.demo import demo  # noqa: E402  (the demo's command, kept in its own module)
+
+cli.add_command(demo)
+
+from bot.commands.classifier import classifier  # noqa: E402
+
+cli.add_command(classifier)

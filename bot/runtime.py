@@ -68,4 +68,5 @@ def load_classifier(settings: Settings):
     from bot.classifier import Classifier
 
     model = settings.instance_path / "classifier.joblib"
-    return Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None)
+    return Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None,
+                                  cache_dir=settings.instance_path)

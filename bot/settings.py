@@ -93,13 +93,29 @@ def _database_url(value: str) -> str:
     return value
 
 
+def read_config(env: dict | None = None) -> dict:
+    """The parsed config.yaml (or the file BOT_CONFIG names)."""
+    env = os.environ if env is None else env
+    return _read_yaml(Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG))
+
+
+def instance_path(env: dict | None = None) -> Path:
+    """The folder for the SQLite file, the own Redis, caches and the trained model."""
+    env = os.environ if env is None else env
+    return Path(env.get("BOT_INSTANCE") or ROOT / "instance").resolve()
+
+
+def database_url(env: dict | None = None) -> str:
+    """DATABASE_URL, or the SQLite file in the instance folder."""
+    env = os.environ if env is None else env
+    return env.get("DATABASE_URL") or f"sqlite:///{instance_path(env) / 'bot.sqlite3'}"
+
+
 def load_settings(overrides: dict | None = None) -> Settings:
     """Build Settings from the environment, with ``overrides`` (tests, the demo) taking precedence."""
     env = {**os.environ, **(overrides or {})}
-    config_path = Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG)
-    config = _read_yaml(config_path)
-    instance = Path(env.get("BOT_INSTANCE") or ROOT / "instance").resolve()
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'bot.sqlite3'}"
+    config = read_config(env)
+    instance = instance_path(env)
     redis_url = env.get("REDIS_URL") or None
     return Settings(
         wechat_token=_required(env, "WECHAT_TOKEN", r"[A-Za-z0-9]{3,32}", "3-32 letters or digits"),
@@ -109,7 +125,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         wechat_api_base_url=_url(
             "WECHAT_API_BASE_URL", env.get("WECHAT_API_BASE_URL") or WECHAT_API, ("http://", "https://")
         ).rstrip("/") + "/",
-        database_url=_database_url(database_url),
+        database_url=_database_url(database_url(env)),
         redis_url=_url("REDIS_URL", redis_url, ("redis://", "rediss://", "unix://")) if redis_url else None,
         instance_path=instance,
         config=config,

@@ -124,6 +124,15 @@ class CaseCounter(Base):
     last: Mapped[int] = mapped_column(default=0)
 
 
+def corrections(session) -> list[tuple[str, str]]:
+    """(case text, corrected category) for every 改类 in the ledger: training labels from cadres."""
+    from sqlalchemy import select
+
+    rows = session.execute(select(Case.text, CaseEvent.data).join(CaseEvent, CaseEvent.case_id == Case.id)
+                           .where(CaseEvent.action == "reclassify").order_by(CaseEvent.id))
+    return [(text, data["category"]) for text, data in rows if text and data.get("category")]
+
+
 # Database-level guard of the ledger, so not even raw SQL can rewrite history.
 LEDGER_GUARDS = {
     "sqlite": [

@@ -5,24 +5,33 @@ import click
 import numpy as np
 
 from bot import classifier as clf
+from bot.settings import database_url, instance_path, read_config
 
-DEFAULT_OUT = clf.DEFAULT_MODEL_PATH
+DEFAULT_OUT = instance_path() / "classifier.joblib"
 
 
 def _categories() -> dict:
-    """The configured categories (config.yaml, else the shipped default block)."""
-    import yaml
+    """The configured categories (config.yaml's ``categories:`` block)."""
+    return read_config().get("categories") or {}
 
-    from bot.settings import DEFAULT_CONFIG
 
-    for path in (DEFAULT_CONFIG, Path(clf.__file__).with_name("default_categories.yaml")):
-        try:
-            block = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("categories")
-        except OSError:
-            continue
-        if block:
-            return block
-    return {}
+def _corrections() -> list[tuple[str, str]]:
+    """The cadres' 改类 corrections recorded in the ledger of the configured database."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
+
+    from models.case import corrections
+
+    engine = create_engine(database_url())
+    try:
+        with Session(engine) as session:
+            return corrections(session)
+    except SQLAlchemyError as error:  # no database yet: train on the CSVs alone
+        click.echo(f"未读取改类记录（{error.__class__.__name__}），仅用 CSV 训练", err=True)
+        return []
+    finally:
+        engine.dispose()
 
 
 def _samples(files) -> list[tuple[str, str]]:
@@ -57,12 +66,15 @@ def classifier() -> None:
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Labelled CSV (title/body/label); repeatable. Default: the shared complaint CSVs.")
 @click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_OUT), show_default=True)
-def train(data, out) -> None:
-    """Train the model and write it to --out."""
+@click.option("--corrections/--no-corrections", default=True, show_default=True,
+              help="Also learn from the cadres' 改类 corrections in the database's ledger.")
+def train(data, out, corrections) -> None:
+    """Train the model (CSVs plus the ledger's corrections) and write it to --out."""
     samples = _samples(data)
-    model = clf.train(samples, categories=_categories())
+    fixes = _corrections() if corrections else []
+    model = clf.train(samples, corrections=fixes, categories=_categories())
     path = model.save(out)
-    click.echo(f"已训练：{len(samples)} 条样本，{len(model.labels)} 个类别，模型写入 {path}"
+    click.echo(f"已训练：{len(samples)} 条样本、{len(fixes)} 条改类记录，{len(model.labels)} 个类别，模型写入 {path}"
                f"（{path.stat().st_size / 1e6:.1f} MB）")
 
 
