@@ -16,7 +16,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from bot.demo_processes import Processes, ProcessDied
-from bot.settings import DEFAULT_CONFIG, ROOT
+from bot.settings import DEFAULT_CONFIG, ROOT, instance_path, read_config
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,6 @@ def check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError:
             raise click.ClickException(f"端口 {port} 已被占用，请换一个端口，或不指定 --port 自动选择。") from None
-
-
-def instance_path() -> Path:
-    """The instance folder: ``BOT_INSTANCE`` or ``instance/`` at the project root."""
-    return Path(os.environ.get("BOT_INSTANCE") or ROOT / "instance").resolve()
 
 
 def reset(instance: Path) -> None:
@@ -113,6 +108,7 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
         env = demo_env(instance, redis_url, fake_url)
         env["BOT_CONFIG"] = str(write_demo_config(instance, Path(os.environ.get("BOT_CONFIG") or DEFAULT_CONFIG)))
         prepare(env, DEMO_ROSTER)
+        train_once(instance, env)
         processes.start("fakewechat", ["-m", "bot.fakewechat", "--host", host, "--port", str(fake_port)], env)
         processes.wait_http("fakewechat", f"{fake_url}_fake/messages?since=0")
         processes.start("worker", ["-m", "bot", "worker"], env)
@@ -132,6 +128,16 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
         if ours:
             stop_own_redis(instance)
         click.echo("演示已停止。")
+
+
+def train_once(instance: Path, env: dict) -> None:
+    """Train the classifier from the shared data on the first run (later runs reuse the model)."""
+    from bot.classifier import ensure_model
+
+    model = instance / "classifier.joblib"
+    if not model.exists():
+        click.echo("首次启动：正在用样本数据训练分类模型，约需半分钟……")
+    ensure_model(model, read_config(env).get("categories") or {})
 
 
 def _banner(instance: Path, simulator: str, webhook: str, fake_url: str) -> None:

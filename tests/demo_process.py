@@ -15,7 +15,10 @@ SIMULATOR_LINE = re.compile(r"(http://\S+/simulator/)")
 def start_demo(instance: Path, *args: str, timeout: float = 90) -> tuple[subprocess.Popen, str]:
     """Start the demo with its data in ``instance``; return the process and the simulator's URL."""
     instance.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "BOT_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1"}
+    # No training data: the demo then starts on keyword rules at once instead of training for half a
+    # minute (training and loading the trained model are tested in tests/test_retraining.py).
+    env = {**os.environ, "BOT_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1",
+           "BOT_TRAINING_DATA": str(instance / "no-training-data")}
     for name in ("DATABASE_URL", "REDIS_URL", "BOT_CONFIG"):
         env.pop(name, None)  # the demo brings its own; a developer's settings must not leak in
     log = open(instance / "demo-stderr.log", "ab")

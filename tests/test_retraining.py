@@ -40,3 +40,16 @@ def test_a_reclassified_case_changes_the_retrained_model(runtime, roster, small_
     before = clf.Classifier.from_config({}, tmp_path / "a.joblib", min_confidence=0.0).classify(similar)
     after = clf.Classifier.from_config({}, tmp_path / "b.joblib", min_confidence=0.0).classify(similar)
     assert before.category != "扶贫救助" and after.category == "扶贫救助"
+
+
+def test_the_running_bot_uses_the_trained_model(settings_overrides, small_csv, tmp_path):
+    from bot import create_app
+
+    instance = tmp_path / "instance"
+    result = CliRunner().invoke(classifier_cli, ["train", "--data", str(small_csv), "--no-corrections",
+                                                 "--out", str(instance / "classifier.joblib")])
+    assert result.exit_code == 0, result.output
+    app = create_app({**settings_overrides, "BOT_INSTANCE": str(instance)})
+    judge = app.extensions["bot"].services["classifier"]
+    assert judge.model is not None and set(judge.model.labels) == {"教育文体", "环境保护"}
+    app.extensions["bot"].engine.dispose()
