@@ -49,13 +49,15 @@ def add_working_days(start: datetime, days: int) -> datetime:
 def next_number(session, village: Village, now: datetime) -> str:
     """The next readable case number of the village's township, e.g. JH-2026-00123."""
     township = village.township
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(CaseCounter).values(township_id=township.id, year=now.year, last=0)
-                    .on_conflict_do_nothing())
     # One UPDATE ... RETURNING: the row lock makes concurrent requests take turns.
-    last = session.scalar(update(CaseCounter).where(CaseCounter.township_id == township.id,
-                                                   CaseCounter.year == now.year)
-                          .values(last=CaseCounter.last + 1).returning(CaseCounter.last))
+    bump = (update(CaseCounter).where(CaseCounter.township_id == township.id, CaseCounter.year == now.year)
+            .values(last=CaseCounter.last + 1).returning(CaseCounter.last))
+    last = session.scalar(bump)
+    if last is None:  # the township's first case this year
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(CaseCounter).values(township_id=township.id, year=now.year, last=0)
+                        .on_conflict_do_nothing())
+        last = session.scalar(bump)
     return f"{township.code or f'T{township.id}'}-{now.year}-{last:05d}"
 
 
@@ -133,8 +135,9 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
               media: list[dict]) -> Case:
     """Create, route and announce a new case, with its first ledger entries."""
     village = resident.village
+    handler = route(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now)
-    case = Case(number=next_number(session, village, now), village=village, resident=resident, text=text,
+    case = Case(number=next_number(session, village, now), state="received", village=village, resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
                 explanation=list(verdict.explanation), urgent=urgent,
                 hidden_complainant=is_township_level(config["categories"], verdict.category),
@@ -142,7 +145,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
     case_life.receive(session, case, resident_id=resident.id, now=now)
-    assign(session, case, route(session, village, verdict.category, config), config, now, actor=None)
+    assign(session, case, handler, config, now, actor=None)
     return case
 
 

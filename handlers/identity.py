@@ -1,7 +1,7 @@
 """Who is writing: an active cadre from the roster, or a resident (bound or not)."""
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -19,10 +19,10 @@ def identify(session, openid: str, now: datetime | None = None) -> Sender:
     if now is None:
         return Sender(openid=openid, resident_id=session.scalar(select(Resident.id).where(Resident.openid == openid)))
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    # ON CONFLICT: a villager's first two messages may arrive at once.
-    session.execute(insert(Resident).values(openid=openid, pending_text="", pending_choices=[])
-                    .on_conflict_do_nothing())
-    # Their last message opens WeChat's 48-hour window for customer-service replies.
-    resident_id = session.scalar(update(Resident).where(Resident.openid == openid)
-                                 .values(last_message_at=now).returning(Resident.id))
+    # One upsert: a villager's first two messages may arrive at once, and their last message
+    # opens WeChat's 48-hour window for customer-service replies.
+    statement = insert(Resident).values(openid=openid, pending_text="", pending_choices=[], last_message_at=now)
+    resident_id = session.scalar(statement.on_conflict_do_update(
+        index_elements=[Resident.openid], set_={"last_message_at": statement.excluded.last_message_at},
+    ).returning(Resident.id))
     return Sender(openid=openid, role="resident", resident_id=resident_id)

@@ -2,13 +2,14 @@
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from bot.cases import Filed, file_text, supplement
 from bot.classifier import UNSORTED
 from bot.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
-from models import Case, Resident
+from models import Case, Resident, Team, Village
 
 ATTACHMENTS = {"image": "photo", "location": "location", "video": "video", "shortvideo": "video"}
 
@@ -22,7 +23,9 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
     """File the message as a case, a supplement or a co-report, and answer with the receipt."""
     if sender.role != "resident":
         return context.text("help")
-    resident = context.session.get(Resident, sender.resident_id)
+    resident = context.session.get(Resident, sender.resident_id, options=[
+        joinedload(Resident.village).joinedload(Village.township),
+        joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
     text = message.text.strip()
     if resident.village_id is None:
         if text:  # kept, and filed as soon as they bind: never lost
