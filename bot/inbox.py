@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
+from bot.ratelimit import refusal
 from bot.relay import kick
 from handlers.identity import identify
 from handlers.message import Message
@@ -39,8 +40,10 @@ def receive(runtime, message: Message, now: datetime | None = None) -> str | Non
     claimed = runtime.dedupe.claim(key)
     if claimed is False:
         return runtime.dedupe.reply(key) or _stored_reply(runtime, key)
+    now = now or datetime.now(timezone.utc)
     try:
-        reply = _process(runtime, message, now or datetime.now(timezone.utc))
+        # Banned, or over the rate limit: a short reply; the message is neither stored nor processed.
+        reply = refusal(runtime, message.sender, now) or _process(runtime, message, now)
     except BaseException:
         runtime.dedupe.release(key)  # the database is down or broken: let WeChat's retry try again
         raise
@@ -50,14 +53,15 @@ def receive(runtime, message: Message, now: datetime | None = None) -> str | Non
 
 
 def _process(runtime, message: Message, now: datetime) -> str | None:
-    row = _row(message)
     try:
         with runtime.Session.begin() as session:
-            session.add(row)
-            session.flush()  # the unique key refuses a duplicate here, before any handler runs
             sender = identify(session, message.sender, now)
             context = Context(session, runtime.config, now, services=runtime.services)
+            row = _row(message)
             row.reply = runtime.registry.dispatch(message, sender, context)
+            # Added last, with its reply: if a duplicate slipped past Redis, the unique key
+            # refuses it at commit and the handler's work rolls back with it.
+            session.add(row)
         return row.reply
     except (OperationalError, InterfaceError):
         raise  # the database is unreachable: fail fast so WeChat retries
