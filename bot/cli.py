@@ -80,7 +80,7 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
-from bot.commands import card, dashboard, invite, menu, qrcode, roster  # noqa: E402  (they attach to ``cli`` above)
+from bot.commands import ban, card, dashboard, invite, menu, qrcode, roster  # noqa: E402  (they attach to ``cli`` above)
 
 cli.add_command(roster.roster)
 cli.add_command(qrcode.qrcode)
@@ -88,6 +88,7 @@ cli.add_command(card.card)
 cli.add_command(invite.invite)
 cli.add_command(menu.menu)
 cli.add_command(dashboard.dashboard)
+cli.add_command(ban.ban)
 
 from bot.commands.demo import demo  # noqa: E402  (the demo's command, kept in its own module)
 

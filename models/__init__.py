@@ -3,6 +3,7 @@
 Importing this package registers every table on ``Base.metadata``; Alembic and the tests rely
 on that.
 """
+from models.abuse import BannedUser
 from models.base import Base, utcnow
 from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
@@ -11,7 +12,7 @@ from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Team, Township, Village
 
 __all__ = [
-    "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
+    "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

@@ -1,0 +1,60 @@
+"""Abuse control before a message is processed: the ban list, then a per-openid rate limit.
+
+The limit is a Redis counter per openid and minute (INCR + EXPIRE). Redis is not the source of
+truth here either: when it is down every message is let through rather than refused.
+"""
+import logging
+import time
+from datetime import datetime
+
+import redis
+
+from bot.bans import is_banned
+
+log = logging.getLogger(__name__)
+PAUSE = 5.0  # seconds without asking Redis after it failed, so a dead Redis costs nothing per message
+
+
+class RateLimiter:
+    """Counts each openid's messages per clock minute in Redis."""
+
+    def __init__(self, client: redis.Redis, per_minute: int) -> None:
+        self.redis = client
+        self.per_minute = per_minute
+        self._down_until = 0.0
+
+    def allow(self, openid: str, now: datetime) -> bool:
+        """Count one message; False once the openid is over its limit for this minute."""
+        if self.per_minute <= 0 or time.monotonic() < self._down_until:
+            return True
+        key = f"ratelimit:{openid}:{int(now.timestamp()) // 60}"
+        try:
+            pipe = self.redis.pipeline(transaction=False)  # one round trip for both commands
+            pipe.incr(key)
+            pipe.expire(key, 120)  # outlives its minute a little, for clocks that differ
+            count, _ = pipe.execute()
+        except redis.RedisError as error:
+            log.warning("rate limit: redis unavailable (%s); not limiting", error.__class__.__name__)
+            self._down_until = time.monotonic() + PAUSE
+            return True
+        return count <= self.per_minute
+
+
+def limiter(runtime) -> RateLimiter:
+    """The process's rate limiter, built on first use from config.yaml's ``abuse`` block."""
+    if "rate_limiter" not in runtime.services:
+        per_minute = (runtime.config.get("abuse") or {}).get("rate_limit_per_minute", 20)
+        runtime.services["rate_limiter"] = RateLimiter(runtime.redis, int(per_minute))
+    return runtime.services["rate_limiter"]
+
+
+def refusal(runtime, openid: str, now: datetime) -> str | None:
+    """The short reply for a banned or too busy sender, or None to process the message."""
+    texts = runtime.config["texts"]
+    with runtime.Session() as session:
+        if is_banned(session, openid):
+            return texts["banned"]
+    if not limiter(runtime).allow(openid, now):
+        log.info("rate limited %s", openid)
+        return texts["rate_limited"]
+    return None
