@@ -16,7 +16,13 @@ ATTACHMENTS = {"image": "photo", "location": "location", "video": "video", "shor
 
 def register(registry: Registry) -> None:
     """Take every resident message that no command claimed."""
+    registry.command("我要反映", click=("MENU_REPORT",))(how_to_report)
     registry.kind("text", "voice", "image", "location", "video", "shortvideo")(intake)
+
+
+def how_to_report(message: Message, sender: Sender, context: Context) -> str:
+    """The menu's 我要反映: tell the resident how to report."""
+    return context.text("how_to_report")
 
 
 def intake(message: Message, sender: Sender, context: Context) -> str | None:

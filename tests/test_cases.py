@@ -308,3 +308,10 @@ def test_through_the_real_webhook(client, runtime, roster):
     reply = say(client, "o_ah", ROAD, aes=True)
     assert "JH-" in reply
     assert "已接单" in say(client, "o_huang", f"接单 {only_case(runtime).number}")
+
+
+def test_menu_report_button_explains_how_to_report(chat, runtime):
+    reply = chat.send("o_ah", "event", event="click", event_key="MENU_REPORT", msg_id="")
+    assert "直接发送" in reply
+    with runtime.Session() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 0

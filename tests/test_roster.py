@@ -77,7 +77,7 @@ def test_demo_import_builds_teams_roles_and_scopes(Session):
     assert (cadre(Session, "郭督查").role, cadre(Session, "郭督查").county) == ("supervisor", "南岭县")
     assert cadre(Session, "马管理员").role == "admin"
     assert cadre(Session, "周干部").wecom_userid == "zhou.gb"
-    assert cadre(Session, "黄干部").categories == ["农业", "土地纠纷"]
+    assert cadre(Session, "黄干部").categories == ["农业生产", "土地纠纷"]
 
 
 def test_second_import_changes_nothing(Session):
@@ -177,6 +177,8 @@ BAD_YAML = [
     (lambda d: d["townships"][1]["villages"][1].pop("team"), "townships[1].villages[1] (line", "field team.leader"),
     (lambda d: d["townships"][1].update(code="QS"), "townships[1] (line", "field code: code QS is already used by 青山镇"),
     (lambda d: d["supervisors"][0].pop("county"), "supervisors[0] (line", "field county: is required"),
+    (lambda d: d["townships"][0]["villages"][0]["team"]["members"][0].update(categories=["天气"]),
+     "townships[0].villages[0].team.members[0] (line", "field categories: 天气 not in config.yaml's categories"),
 ]
 
 

@@ -2,6 +2,7 @@
 import re
 from datetime import date, datetime
 
+from bot.settings import read_config
 from bot.roster.rows import KINDS, PersonRow, TownshipRow, VillageRow, Where
 
 HALVES = {"morning": "morning", "afternoon": "afternoon", "上午": "morning", "下午": "afternoon"}
@@ -15,8 +16,10 @@ PERSON_FIELDS = {"name", "position", "phone", "wechat", "wecom_userid", "categor
 class Cleaner:
     """Checks raw cell values into typed ones, collecting errors rather than stopping at the first."""
 
-    def __init__(self) -> None:
+    def __init__(self, categories: set[str] | None = None) -> None:
         self.errors: list[str] = []
+        # A cadre's categories must be configured ones, or routing would silently never reach them.
+        self.categories = set(read_config().get("categories") or {}) if categories is None else categories
 
     def fail(self, where: Where, name: str, problem: str):
         self.errors.append(where.error(name, problem))
@@ -83,6 +86,14 @@ class Cleaner:
         items = value if isinstance(value, list) else LIST_SPLIT.split(str(value))
         return [self.text(where, name, item, limit=64) for item in items if str(item).strip()]
 
+    def categories_of(self, where, value) -> list[str]:
+        """A cadre's categories, each one configured in config.yaml."""
+        names = self.names(where, "categories", value)
+        unknown = [name for name in names if self.categories and name not in self.categories]
+        if unknown:
+            self.fail(where, "categories", f"{'、'.join(unknown)} not in config.yaml's categories")
+        return names
+
     def kind(self, where, value) -> str:
         text = self.text(where, "role", value, required=True)
         if text and text not in KINDS:
@@ -126,6 +137,6 @@ class Cleaner:
             position=self.text(where, "position", raw.get("position")),
             wechat=self.text(where, "wechat", raw.get("wechat")),
             wecom_userid=self.text(where, "wecom_userid", raw.get("wecom_userid")),
-            categories=self.names(where, "categories", raw.get("categories")),
+            categories=self.categories_of(where, raw.get("categories")),
             county=county, township=township, village=village, where=where,
         )

@@ -27,7 +27,7 @@ def generate(townships: int, villages: int) -> Roster:
         if t % TOWNSHIPS_PER_COUNTY == 0:
             person("supervisor", f"督查{county}", county, position="县委组织部")
         person("secretary", f"书记{t + 1}", county, town, position="镇党委书记", wechat=f"sec{t + 1}")
-        staff = [PersonRow("member", f"干部{t + 1}-{s}", next(phones), position="镇干部", categories=["农业"])
+        staff = [PersonRow("member", f"干部{t + 1}-{s}", next(phones), position="镇干部", categories=["农业生产"])
                  for s in range(STAFF_PER_TOWNSHIP)]
         share = villages // townships + (1 if t < villages % townships else 0)
         leader = None
