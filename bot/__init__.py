@@ -13,9 +13,11 @@ def create_app(config: dict | None = None) -> Flask:
     """Create the Flask app; ``config`` overrides environment settings (tests, the demo)."""
     from bot import dashboard
     from bot.gateway import bp as gateway
+    from bot.logs import configure_logging
+    from bot.ops import bp as ops
     from bot.runtime import build_runtime
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(os.environ.get("LOG_FORMAT", ""))  # phones and openids masked; JSON lines if asked
     try:
         settings = load_settings(config)
     except SettingsError as error:
@@ -24,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.config["wechat"]["max_body_bytes"]
     app.extensions["bot"] = build_runtime(settings)
     app.register_blueprint(gateway)
+    app.register_blueprint(ops)  # /healthz and /metrics
     dashboard.init_app(app, {**os.environ, **(config or {})})  # off without DASHBOARD_SECRET_KEY
     app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(InterfaceError, _database_down)
