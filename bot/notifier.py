@@ -61,12 +61,30 @@ def _load(runtime, notification_id: int, attempt: int, now: datetime, cfg: dict)
     """The row and its recipient, if the claim is still ours with time enough left to send."""
     with runtime.Session() as session:
         row = session.get(Notification, notification_id)
-        budget = timedelta(seconds=cfg["send_budget_seconds"])
-        if row is None or row.state != "sending" or row.attempts != attempt or row.next_attempt_at - now < budget:
+        if row is None or row.state != "sending" or row.attempts != attempt:
             log.info("notification %s: claim %s no longer ours, skipped", notification_id, attempt)
             return None
+        if row.next_attempt_at - now < timedelta(seconds=cfg["send_budget_seconds"]):
+            if not _renew(runtime, row, now, cfg):
+                return None
         number = session.scalar(select(Case.number).where(Case.id == row.case_id)) if row.case_id else ""
         return _Push(row, _target(session, row), number or "")
+
+
+def _renew(runtime, row: Notification, now: datetime, cfg: dict) -> bool:
+    """Extend the lease of a row that waited long in the queue, unless it was claimed again meanwhile.
+
+    The attempt number is the fence: a relay's new claim bumps it in one atomic UPDATE, so either
+    that claim or this renewal wins, never both.
+    """
+    lease = now + timedelta(seconds=cfg["lease_seconds"])
+    with runtime.Session.begin() as session:
+        renewed = session.execute(update(Notification).where(
+            Notification.id == row.id, Notification.state == "sending", Notification.attempts == row.attempts,
+        ).values(next_attempt_at=lease).execution_options(synchronize_session=False)).rowcount
+    if not renewed:
+        log.info("notification %s: claimed again while queued, skipped", row.id)
+    return bool(renewed)
 
 
 def _target(session, row: Notification) -> Target:

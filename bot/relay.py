@@ -4,7 +4,7 @@ A claim sets ``state='sending'``, bumps ``attempts`` (the fence the worker must 
 records the result) and leases the row until ``next_attempt_at``. Claims are one atomic UPDATE
 (on PostgreSQL over ``SELECT ... FOR UPDATE SKIP LOCKED``; SQLite serialises writers), so two
 relays never hand out the same row. A row whose worker died is claimed again once its lease
-expires.
+expires; a worker that reaches a row late in its lease renews it first (same fence).
 
 The one window that cannot be closed: WeChat has no idempotency key, so if a worker dies after
 WeChat accepted a message but before its ``sent`` commit (milliseconds after the answer), the

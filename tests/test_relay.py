@@ -82,6 +82,16 @@ def test_an_expired_lease_is_claimed_again_and_fences_the_old_worker(runtime, fa
     assert len(sends(fake)) == 1
 
 
+def test_a_row_that_waited_out_its_lease_in_the_queue_is_renewed_and_sent(runtime, fake, residents):
+    write(runtime, residents, 1)
+    cfg, now = runtime.config["notifications"], utcnow()
+    with runtime.Session.begin() as session:
+        [(row_id, attempt)] = claim(session, now, cfg)
+    late = now + timedelta(seconds=cfg["lease_seconds"] + 1)  # the job ran late; no relay claimed it yet
+    assert deliver(runtime, row_id, attempt, late) == "sent"
+    assert [(r.state, r.attempts) for r in rows(runtime)] == [("sent", 1)] and len(sends(fake)) == 1
+
+
 def test_quiet_hours_hold_non_urgent_pushes_until_morning(runtime, residents):
     runtime.config["notifications"]["quiet_hours"] = {"start": "22:00", "end": "07:00"}
     write(runtime, residents, 4, urgent_every=2)  # rows 0 and 2 urgent
