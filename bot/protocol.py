@@ -19,7 +19,7 @@ from handlers.message import Message
 # What garbage makes wechatpy and xmltodict raise (a repeated tag becomes a list: TypeError,
 # AttributeError); collected once so every caller rejects the same way.
 PARSE_ERRORS = (ExpatError, KeyError, ValueError, TypeError, AttributeError, IndexError, struct.error,
-                UnicodeDecodeError)
+                UnicodeDecodeError, OverflowError, OSError)  # the last two: a CreateTime beyond time_t
 
 
 class Rejected(Exception):
@@ -116,7 +116,7 @@ def _text(value) -> str:
         return ""
     if not isinstance(value, (str, int, float)):
         raise TypeError("repeated or nested tag")
-    return str(value)
+    return str(value).replace("\x00", "")  # PostgreSQL text cannot hold NUL; WeChat never sends one
 
 
 def _number(value) -> float | None:
