@@ -13,6 +13,7 @@ from bot import case_life
 from bot.classifier import tokens
 from bot.outbox import notify_event
 from bot.routing import is_township_level, route
+from bot.timefmt import working_days_after
 from models import Case, CaseCounter, CaseReporter, Resident, Village
 
 
@@ -32,18 +33,8 @@ def due_times(config: dict, category: str, now: datetime) -> tuple[datetime, dat
     contact = timedelta(hours=rule["contact_hours"])
     resolve = timedelta(hours=rule.get("resolve_hours", 0), days=rule.get("resolve_days", 0))
     if limits.get("working_days") and not urgent:
-        return now + contact, add_working_days(now, resolve.days), urgent
+        return now + contact, working_days_after(now, resolve.days), urgent
     return now + contact, now + resolve, urgent
-
-
-def add_working_days(start: datetime, days: int) -> datetime:
-    """``start`` plus ``days`` working days (Monday to Friday)."""
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def next_number(session, village: Village, now: datetime) -> str:

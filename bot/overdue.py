@@ -10,20 +10,10 @@ from sqlalchemy import or_, select
 
 from bot.outbox import notify
 from bot.channels import china_short as short
-from bot.station_day import CHINA
+from bot.timefmt import working_days_after
 from models import Cadre, Case
 
 CLOSED = ("resolved", "confirmed", "closed_unresolved")
-
-
-def working_days_after(moment: datetime, days: int) -> datetime:
-    """``moment`` plus ``days`` working days (Monday to Friday, China time)."""
-    local = moment.astimezone(CHINA)
-    while days > 0:
-        local += timedelta(days=1)
-        if local.weekday() < 5:
-            days -= 1
-    return local
 
 
 def overdue_ladder(session, config: dict, now: datetime) -> int:

@@ -6,9 +6,9 @@ under ``station_days.exceptions`` that cancel a station day or move it to anothe
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-CHINA = ZoneInfo("Asia/Shanghai")
+from bot.timefmt import CHINA
+
 WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 HALF_NAMES = {"morning": "上午", "afternoon": "下午"}
 # A half-day station day is still "next" while it lasts: a resident asking at 15:00 on the day

@@ -19,3 +19,13 @@ def left(due: datetime, now: datetime) -> str:
     days, hours = divmod(hours, 24)
     span = (f"{days}天" if days else "") + (f"{hours}小时" if hours or not days else "")
     return ("超时" if late else "剩") + span
+
+
+def working_days_after(moment: datetime, days: int) -> datetime:
+    """``moment`` plus ``days`` working days (Monday to Friday, China time)."""
+    local = moment.astimezone(CHINA)
+    while days > 0:
+        local += timedelta(days=1)
+        if local.weekday() < 5:
+            days -= 1
+    return local

@@ -5,7 +5,7 @@ import pytest
 from rq.cron import CronScheduler
 
 from bot import schedules
-from bot.overdue import working_days_after
+from bot.timefmt import working_days_after
 from bot.station_day import CHINA
 from models import Case, CaseReporter, Notification, Resident
 from tests.pushes import fake, make_case, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
