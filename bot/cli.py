@@ -80,20 +80,9 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"database at {revision}")
 
 
-from bot.commands import ban, card, dashboard, invite, menu, qrcode, roster  # noqa: E402  (they attach to ``cli`` above)
+# The other command groups live in bot/commands/, one module each.
+from bot.commands import ban, card, classifier, dashboard, demo, invite, menu, qrcode, roster  # noqa: E402
 
-cli.add_command(roster.roster)
-cli.add_command(qrcode.qrcode)
-cli.add_command(card.card)
-cli.add_command(invite.invite)
-cli.add_command(menu.menu)
-cli.add_command(dashboard.dashboard)
-cli.add_command(ban.ban)
-
-from bot.commands.demo import demo  # noqa: E402  (the demo's command, kept in its own module)
-
-cli.add_command(demo)
-
-from bot.commands.classifier import classifier  # noqa: E402
-
-cli.add_command(classifier)
+for command in (roster.roster, qrcode.qrcode, card.card, invite.invite, menu.menu, dashboard.dashboard, ban.ban,
+                demo.demo, classifier.classifier):
+    cli.add_command(command)

@@ -59,7 +59,7 @@ def report(truth: list[str], predicted: list[str]) -> str:
 
 @click.group()
 def classifier() -> None:
-    """投诉分类器：训练与评估。"""
+    """The complaint classifier: train it, evaluate it."""
 
 
 @classifier.command()
