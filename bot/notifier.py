@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 
-from bot import channels
+from bot import channels, summary_image
 from bot.channels import CUSTOMER_SERVICE, TEMPLATE, WECOM, Target
 from bot.jobs import current_runtime
 from bot.notify_errors import Outcome, backoff, classify, describe
@@ -142,7 +142,9 @@ def _after_failure(verdict: str, error: str, attempts: int, now: datetime, cfg: 
 def _send(api: WeChatApi, channel: str, push: _Push, now: datetime, cfg: dict) -> None:
     """One call to WeChat on ``channel``."""
     row, target = push.row, push.target
-    if channel == WECOM:
+    if row.kind == summary_image.KIND:  # a chart: upload + image message (bot/summary_image.py)
+        summary_image.send(api, channel, target, row, cfg)
+    elif channel == WECOM:
         api.send_wecom_text(target.wecom_userid, row.content)
     elif channel == CUSTOMER_SERVICE:
         api.send_text(target.openid, row.content)
