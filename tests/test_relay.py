@@ -164,17 +164,17 @@ def test_a_worker_killed_mid_job_delivers_exactly_once(app, runtime, fake, resid
 
 
 def test_two_workers_send_no_duplicates(runtime, fake, residents, settings_overrides, own_redis, tmp_path):
-    write(runtime, residents, 150)
+    write(runtime, residents, 60)
     runtime.config["notifications"]["lease_seconds"] = 60  # no lease runs out: this is about the two workers
     workers = [start_worker(settings_overrides, tmp_path / f"worker{i}.log", burst=False) for i in range(2)]
     try:
         wait_for(lambda: len(Worker.all(connection=own_redis.client())) == 2)
-        assert relay_once(runtime) == 150
+        assert relay_once(runtime) == 60
         assert relay_once(runtime) == 0
         wait_for(lambda: all(r.state == "sent" for r in rows(runtime)), timeout=40, step=0.2)
     finally:
         for worker in workers:
             kill(worker)
-    assert_each_sent_once(runtime, fake, 150)
+    assert_each_sent_once(runtime, fake, 60)
     with runtime.Session() as session:
         assert session.query(Notification).filter(Notification.attempts != 1).count() == 0
