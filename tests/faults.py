@@ -80,12 +80,12 @@ def complaint(openid: str, msg_id: str, i: int) -> str:
     return wechat.push_xml(openid, MsgId=msg_id, Content=f"{COMPLAINTS[i % len(COMPLAINTS)]}（第{i}户）")
 
 
-def start_gunicorn(env: dict, log: Path) -> tuple[subprocess.Popen, int]:
-    """One gunicorn app process (1 sync worker) with the test's settings; waits until it answers."""
+def start_gunicorn(env: dict, log: Path, workers: int = 1, preload: bool = False) -> tuple[subprocess.Popen, int]:
+    """One gunicorn app process (sync workers) with the test's settings; waits until it answers."""
     port = free_port()
     with open(log, "ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
-                                    "bot:create_app()"], cwd=ROOT, env={**os.environ, **env}, stdout=output,
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+                                    *(["--preload"] if preload else []), "bot:create_app()"], cwd=ROOT, env={**os.environ, **env}, stdout=output,
                                    stderr=output, start_new_session=True)
     deadline = time.monotonic() + 60
     while True:  # the port opens before the worker has loaded the app: wait for /healthz instead
