@@ -112,6 +112,7 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
         processes.start("fakewechat", ["-m", "bot.fakewechat", "--host", host, "--port", str(fake_port)], env)
         processes.wait_http("fakewechat", f"{fake_url}_fake/messages?since=0")
         processes.start("worker", ["-m", "bot", "worker"], env)
+        processes.start("scheduler", ["-m", "bot", "scheduler"], env)  # reminders, follow-ups, the periodic relay
         processes.start("web", ["-m", "bot.simulator", "--host", host, "--port", str(web_port)], env)
         simulator = f"http://{host}:{web_port}/simulator/"
         processes.wait_http("web", simulator + "healthz", timeout=60)

@@ -14,19 +14,12 @@ from bot import channels, summary_image
 from bot.channels import CUSTOMER_SERVICE, TEMPLATE, WECOM, Target
 from bot.jobs import current_runtime
 from bot.notify_errors import Outcome, backoff, classify, describe
+from bot.outbound import wechat_api
 from bot.pauses import pause, paused_until
 from bot.wechat_client import WeChatApi, WeChatApiError
 from models import Cadre, Case, InboundMessage, Notification, Resident, utcnow
 
 log = logging.getLogger(__name__)
-
-
-def wechat_api(runtime) -> WeChatApi:
-    """The process's one outbound client, built on first use."""
-    if "wechat_api" not in runtime.services:
-        timeout = runtime.config["notifications"]["http_timeout_seconds"]
-        runtime.services["wechat_api"] = WeChatApi.from_settings(runtime.settings, runtime.redis, timeout=timeout)
-    return runtime.services["wechat_api"]
 
 
 def deliver_job(claims: list[tuple[int, int]]) -> None:

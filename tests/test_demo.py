@@ -23,7 +23,7 @@ def test_stops_cleanly_and_a_second_run_reuses_the_data(tmp_path):
     try:
         assert "微信模拟器" in requests.get(url, timeout=10).text
         running = processes_of(instance)
-        for part in ("bot.fakewechat", "bot worker", "bot.simulator", "redis-server"):
+        for part in ("bot.fakewechat", "bot worker", "bot scheduler", "bot.simulator", "redis-server"):
             assert any(part in line for line in running), (part, running)
         personas = _personas(url)
         assert {v["name"] for v in personas["villages"]} >= {"上坪村", "东山村", "河口社区", "云岭村"}
