@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from bot.periods import Period
 from bot.rates import ENDED
-from models import Case, DiaryEntry, Escalation, Inspection, Township, Village
+from models import Case, DiaryEntry, Escalation, Inspection, Notification, Township, Village
 
 
 def _open(villages):
@@ -43,6 +43,15 @@ def category_counts(session, villages, period: Period) -> dict[str, int]:
     rows = session.execute(select(Case.category, func.count()).where(
         Case.village_id.in_(villages), Case.received_at >= period.start, Case.received_at < period.end,
     ).group_by(Case.category).order_by(func.count().desc(), Case.category))
+    return dict(rows.all())
+
+
+def given_up_pushes(session, villages, period: Period) -> dict[int, int]:
+    """Pushes about the villages' cases that were given up in the period, per village."""
+    rows = session.execute(select(Case.village_id, func.count()).join(Notification, Notification.case_id == Case.id)
+                           .where(Case.village_id.in_(villages), Notification.state == "given_up",
+                                  Notification.created_at >= period.start, Notification.created_at < period.end)
+                           .group_by(Case.village_id))
     return dict(rows.all())
 
 

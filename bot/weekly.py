@@ -46,6 +46,7 @@ def weekly_text(session, config: dict, villages: list[Village], now: datetime,
     this = tallies(session, period.start, period.end, now, villages=ids)
     last = tallies(session, period.previous().start, period.previous().end, now, villages=ids)
     diaries = summaries.diary_counts(session, ids, period)
+    undelivered = summaries.given_up_pushes(session, ids, period)
     blocks, labels, rates = [], [], []
     for village in villages:
         here = this.get(village.id, Tally())
@@ -55,6 +56,8 @@ def weekly_text(session, config: dict, villages: list[Village], now: datetime,
         if categories:
             lines.append(_text(config, "summary_categories", items="，".join(f"{k} {n}" for k, n in categories.items())))
         lines.append(_text(config, "summary_diaries", count=diaries.get(village.id, 0)))
+        if undelivered.get(village.id):  # the leader must know who was never told
+            lines.append(_text(config, "summary_given_up", count=undelivered[village.id]))
         oldest = summaries.oldest_open(session, [village.id], config["summaries"]["oldest_count"])
         lines.append(config["texts"]["summary_oldest_head"])
         lines += [case_line(config, case, now) for case in oldest] or [config["texts"]["summary_none"]]

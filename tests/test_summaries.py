@@ -146,3 +146,15 @@ def test_monday_push_sends_last_week_to_every_leader_once(app, runtime, world):
     mine = next(p for p in pushes if p.recipient_id == world["leader"])
     assert "【周报】新高园村 11月23日–29日" in mine.content and "收到 1（7）件" in mine.content
     assert mine.title == "周报 11月23日–29日"
+
+
+def test_weekly_summary_shows_pushes_that_were_given_up(chat, runtime, world):
+    assert "推送失败" not in chat.say("o_chen", "周报")
+    from models import Case
+
+    with runtime.Session.begin() as session:
+        case_id = session.scalar(select(Case.id).where(Case.village_id == world["village"]).order_by(Case.id.desc()))
+        session.add(Notification(source="test:given_up", recipient_kind="resident", recipient_id=1,
+                                 kind="answer", case_id=case_id, content="x", state="given_up",
+                                 last_error="43004 user unfollowed", created_at=NOW - timedelta(hours=1)))
+    assert "推送失败 1 条" in chat.say("o_chen", "周报")
