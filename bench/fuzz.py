@@ -25,6 +25,7 @@ from bot import create_app  # noqa: E402
 from tests import wechat  # noqa: E402
 from tests.dialog import Chat  # noqa: E402
 from tests.fuzz_inputs import ROLES, command, failed_messages, post_raw, prepare, push, query  # noqa: E402
+from tests.pushes import OwnRedis  # noqa: E402
 from tests.roster_fixture import NOW  # noqa: E402
 
 log = logging.getLogger("bench.fuzz")
@@ -51,11 +52,12 @@ def database(kind: str, folder: Path) -> str:
 def run(examples: int, kind: str) -> dict:
     """Run the three targets; returns inputs per target."""
     folder = Path(tempfile.mkdtemp(prefix="bench-fuzz-"))
+    own_redis = OwnRedis()  # never the machine's Redis: other runs use its databases
+    own_redis.start()
     app = create_app({"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APP_ID": wechat.APP_ID, "WECHAT_APP_SECRET": wechat.APP_SECRET,
                       "WECHAT_AES_KEY": wechat.AES_KEY, "DATABASE_URL": database(kind, folder),
-                      "REDIS_URL": "redis://127.0.0.1:6379/5", "BOT_INSTANCE": str(folder / "instance")})
+                      "REDIS_URL": own_redis.url, "BOT_INSTANCE": str(folder / "instance")})
     runtime, client = app.extensions["bot"], app.test_client()
-    runtime.redis.flushdb()
     prepare(runtime)
     logging.getLogger().setLevel(logging.CRITICAL)  # handler errors are asserted on, not printed 10^5 times
     budget = settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
@@ -83,11 +85,11 @@ def run(examples: int, kind: str) -> dict:
         started = time.monotonic()
         target()
         name = target.__name__.replace("_", " ")
-        print(f"{name:>10}: {counts[name if name != 'any query' else 'any query']:>7} inputs in "
+        print(f"{name:>10}: {counts[name]:>7} inputs in "
               f"{time.monotonic() - started:6.1f} s", flush=True)
     failed = failed_messages(runtime)
+    own_redis.close()
     assert not failed, f"handlers raised on: {failed[:5]}"
-    runtime.redis.flushdb()
     return counts
 
 
