@@ -42,8 +42,7 @@ def receive(runtime, message: Message, now: datetime | None = None) -> str | Non
         return runtime.dedupe.reply(key) or _stored_reply(runtime, key)
     now = now or datetime.now(timezone.utc)
     try:
-        # Banned, or over the rate limit: a short reply; the message is neither stored nor processed.
-        reply = refusal(runtime, message.sender, now) or _process(runtime, message, now)
+        reply = _process(runtime, message, now)
     except BaseException:
         runtime.dedupe.release(key)  # the database is down or broken: let WeChat's retry try again
         raise
@@ -55,6 +54,9 @@ def receive(runtime, message: Message, now: datetime | None = None) -> str | Non
 def _process(runtime, message: Message, now: datetime) -> str | None:
     try:
         with runtime.Session.begin() as session:
+            # Banned, or over the rate limit: a short reply; the message is neither stored nor processed.
+            if (refused := refusal(runtime, session, message.sender, now)) is not None:
+                return refused
             sender = identify(session, message.sender, now)
             context = Context(session, runtime.config, now, services=runtime.services)
             row = _row(message)

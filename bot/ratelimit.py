@@ -48,12 +48,11 @@ def limiter(runtime) -> RateLimiter:
     return runtime.services["rate_limiter"]
 
 
-def refusal(runtime, openid: str, now: datetime) -> str | None:
+def refusal(runtime, session, openid: str, now: datetime) -> str | None:
     """The short reply for a banned or too busy sender, or None to process the message."""
     texts = runtime.config["texts"]
-    with runtime.Session() as session:
-        if is_banned(session, openid):
-            return texts["banned"]
+    if is_banned(session, openid):
+        return texts["banned"]
     if not limiter(runtime).allow(openid, now):
         log.info("rate limited %s", openid)
         return texts["rate_limited"]

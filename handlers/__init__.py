@@ -11,7 +11,8 @@ def build_registry() -> Registry:
     from handlers import account, binding, cadre, card, fallback, intake, leader, resident, secretary, supervisor
 
     registry = Registry()
-    # Order matters: commands first, then the catch-all intake of residents' complaints, then help.
+    # Order matters: help and the commands first, then the catch-all intake of residents' complaints.
+    fallback.register(registry)
     binding.register(registry)
     account.register(registry)
     card.register(registry)
@@ -21,7 +22,6 @@ def build_registry() -> Registry:
     secretary.register(registry)
     supervisor.register(registry)
     intake.register(registry)
-    fallback.register(registry)
     return registry
 
 

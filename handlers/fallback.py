@@ -12,8 +12,8 @@ def register(registry: Registry) -> None:
 
 
 def show_help(message: Message, sender: Sender, context: Context) -> str:
-    """Answer with the list of commands."""
-    return context.text("help")
+    """Answer with the commands of the sender's role."""
+    return context.text("help" if sender.role == "resident" else "help_cadre")
 
 
 def fallback(message: Message, sender: Sender, context: Context) -> str | None:

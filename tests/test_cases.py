@@ -315,3 +315,9 @@ def test_menu_report_button_explains_how_to_report(chat, runtime):
     assert "直接发送" in reply
     with runtime.Session() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_help_fits_the_role(chat):
+    assert "绑定" in chat.say("o_ah", "帮助")
+    cadre_help = chat.say("o_huang", "帮助")
+    assert "接单 N" in cadre_help and "绑定 村名" not in cadre_help
