@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select, update
 
 from bot import channels, summary_image
-from bot.channels import CUSTOMER_SERVICE, TEMPLATE, WECOM, Target
+from bot.channels import CUSTOMER_SERVICE, WECOM, Target
 from bot.jobs import current_runtime
 from bot.notify_errors import Outcome, backoff, classify, describe
 from bot.outbound import wechat_api

@@ -1,19 +1,15 @@
 """The dashboard in a real browser: Debian's headless Chromium driven by Selenium and chromedriver."""
-import os
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
+from tests.chromium import needs_chromium, start_chromium
 from tests.test_dashboard import PASSWORD, settings_overrides, world  # noqa: F401  (fixtures)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or not CHROMEDRIVER.exists(),
-                                reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -29,19 +25,8 @@ def server(app):
 @pytest.fixture
 def browser(tmp_path):
     """Headless Chromium with a fresh profile, downloading into ``tmp_path / 'downloads'``."""
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never fetch a browser or driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"download.default_directory": str(tmp_path / "downloads"),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    driver = start_chromium(tmp_path / "profile", prefs={"download.default_directory": str(tmp_path / "downloads"),
+                                                         "download.prompt_for_download": False})
     yield driver
     driver.quit()
 

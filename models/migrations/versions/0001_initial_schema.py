@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 22:10:35.834993
+Create Date: 2026-11-27 22:29:16.438591
 """
 from alembic import op
 import sqlalchemy as sa
