@@ -6,6 +6,7 @@ simulator, prints the URLs, and on Ctrl-C or SIGTERM stops everything it started
 """
 import logging
 import os
+import secrets
 import signal
 import socket
 from pathlib import Path
@@ -15,6 +16,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from bot.demo_data import DEMO_PASSWORD
 from bot.demo_processes import Processes, ProcessDied
 from bot.settings import DEFAULT_CONFIG, ROOT, instance_path, read_config
 
@@ -64,9 +66,20 @@ def reset(instance: Path) -> None:
     log.info("demo data in %s deleted", instance)
 
 
+def dashboard_key(instance: Path) -> str:
+    """The demo dashboard's session key, made once and kept in the instance folder."""
+    path = instance / "dashboard.key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def demo_env(instance: Path, redis_url: str, fake_url: str) -> dict:
     """The environment every demo process runs with."""
     return {**ACCOUNT, "BOT_INSTANCE": str(instance), "REDIS_URL": redis_url,
+            # The demo serves plain http on this machine only: cookies cannot be Secure there.
+            "DASHBOARD_SECRET_KEY": dashboard_key(instance), "DASHBOARD_INSECURE_COOKIES": "1",
             "DATABASE_URL": f"sqlite:///{instance / 'bot.sqlite3'}", "WECHAT_API_BASE_URL": fake_url,
             "PYTHONUNBUFFERED": "1"}
 
@@ -107,7 +120,7 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
         fake_url = f"http://{host}:{fake_port}/"
         env = demo_env(instance, redis_url, fake_url)
         env["BOT_CONFIG"] = str(write_demo_config(instance, Path(os.environ.get("BOT_CONFIG") or DEFAULT_CONFIG)))
-        prepare(env, DEMO_ROSTER)
+        login_phone = prepare(env, DEMO_ROSTER)
         train_once(instance, env)
         processes.start("fakewechat", ["-m", "bot.fakewechat", "--host", host, "--port", str(fake_port)], env)
         processes.wait_http("fakewechat", f"{fake_url}_fake/messages?since=0")
@@ -116,7 +129,8 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
         processes.start("web", ["-m", "bot.simulator", "--host", host, "--port", str(web_port)], env)
         simulator = f"http://{host}:{web_port}/simulator/"
         processes.wait_http("web", simulator + "healthz", timeout=60)
-        _banner(instance, simulator, f"http://{host}:{web_port}/wechat", fake_url)
+        dashboard = f"http://{host}:{web_port}/dashboard/（督查 {login_phone}，密码 {DEMO_PASSWORD}）" if login_phone else ""
+        _banner(instance, simulator, f"http://{host}:{web_port}/wechat", fake_url, dashboard)
         processes.watch()
     except Stop as why:
         log.info("stopping the demo (%s)", why)
@@ -133,19 +147,21 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
 
 def train_once(instance: Path, env: dict) -> None:
     """Train the classifier from the shared data on the first run (later runs reuse the model)."""
-    from bot.classifier import ensure_model
+    from bot.classifier import default_training_files, ensure_model
 
     model = instance / "classifier.joblib"
-    if not model.exists():
+    if not model.exists() and default_training_files():
         click.echo("首次启动：正在用样本数据训练分类模型，约需半分钟……")
     ensure_model(model, read_config(env).get("categories") or {})
 
 
-def _banner(instance: Path, simulator: str, webhook: str, fake_url: str) -> None:
+def _banner(instance: Path, simulator: str, webhook: str, fake_url: str, dashboard: str) -> None:
     """Tell the user where everything is (click.echo: this is the demo's console output)."""
     click.echo("\n驻点联系 bot 演示已启动")
     click.echo(f"  模拟器（在浏览器打开）: {simulator}")
     click.echo(f"  公众号接口 /wechat:     {webhook}")
     click.echo(f"  模拟微信服务器:         {fake_url}")
+    if dashboard:
+        click.echo(f"  看板:                   {dashboard}")
     click.echo(f"  数据与日志:             {instance}")
     click.echo("按 Ctrl-C 停止。\n", nl=True)

@@ -41,6 +41,26 @@ def bind_cadres(Session) -> int:
     return len(cadres)
 
 
+DEMO_PASSWORD = "demo1234"
+
+
+def dashboard_logins(Session) -> str | None:
+    """Give leaders, secretaries and supervisors without a dashboard login the demo password.
+
+    Returns the phone of a supervisor (who sees the whole county) to print in the banner.
+    """
+    from bot.dashboard.auth import ROLES, store_password
+    from models import DashboardLogin
+
+    with Session.begin() as session:
+        cadres = session.scalars(select(Cadre).where(Cadre.role.in_(ROLES), Cadre.active.is_(True))
+                                 .order_by(Cadre.role.desc(), Cadre.id)).all()
+        for cadre in cadres:
+            if session.get(DashboardLogin, cadre.id) is None:
+                store_password(session, cadre, DEMO_PASSWORD)
+        return cadres[0].phone if cadres else None
+
+
 def import_demo_roster(Session, roster: Path) -> None:
     """Load the demo roster through the project's importer (idempotent: a second run changes nothing)."""
     from bot.roster.importer import import_roster
@@ -68,8 +88,11 @@ def write_demo_config(instance: Path, source: Path) -> Path:
     return target
 
 
-def prepare(env: dict, roster: Path) -> None:
-    """Bring the demo database up to date and fill it with the demo roster and bound cadres."""
+def prepare(env: dict, roster: Path) -> str | None:
+    """Bring the demo database up to date and fill it with the demo roster, bound cadres and logins.
+
+    Returns the phone number the banner offers for the dashboard.
+    """
     settings = load_settings(env)
     upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -78,7 +101,9 @@ def prepare(env: dict, roster: Path) -> None:
         Session = make_sessionmaker(engine)
         import_demo_roster(Session, roster)
         bound = bind_cadres(Session)
+        login_phone = dashboard_logins(Session)
     finally:
         engine.dispose()
     forget_tokens(settings.redis_url)
     log.info("demo data ready (%d cadres newly bound to personas)", bound)
+    return login_phone

@@ -22,6 +22,8 @@ def test_stops_cleanly_and_a_second_run_reuses_the_data(tmp_path):
     demo, url = start_demo(instance)
     try:
         assert "微信模拟器" in requests.get(url, timeout=10).text
+        login = requests.get(url.replace("/simulator/", "/dashboard/login"), timeout=10)
+        assert login.status_code == 200 and "password" in login.text  # the dashboard is on in the demo
         running = processes_of(instance)
         for part in ("bot.fakewechat", "bot worker", "bot scheduler", "bot.simulator", "redis-server"):
             assert any(part in line for line in running), (part, running)
