@@ -39,6 +39,14 @@ def log_in(driver, base: str, phone: str) -> None:
     driver.find_element(By.ID, "phone").send_keys(phone)
     driver.find_element(By.ID, "password").send_keys(PASSWORD)
     driver.find_element(By.ID, "submit").click()
+    wait_for_page(driver, lambda d: "/dashboard/login" not in d.current_url)
+
+
+def wait_for_page(driver, condition) -> None:
+    """Wait for a navigation to finish, so no element of the old page is read (stale)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 15).until(condition)
 
 
 def test_login_scope_and_export_in_chromium(browser, server, world, tmp_path):
@@ -49,6 +57,7 @@ def test_login_scope_and_export_in_chromium(browser, server, world, tmp_path):
     assert "郑副镇长" in browser.find_element(By.ID, "me").text
     Select(browser.find_element(By.ID, "period")).select_by_value("365d")
     browser.find_element(By.ID, "apply").click()
+    wait_for_page(browser, lambda d: "period=365d" in d.current_url)
     rates = browser.find_element(By.ID, "rates").text
     assert "东风村" in rates and "新高园村" not in rates
     browser.get(f"{server}/dashboard/case/{world['cases']['A']}")  # another team's case
