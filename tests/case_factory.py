@@ -74,3 +74,14 @@ def known_week(session, r: dict, residents: dict) -> dict[str, Case]:
         "after": make_case(session, v, ah, china(11, 23, 0, 10), state="assigned", assignee=r["road"]),
     }
     return cases
+
+
+def known_world(session) -> tuple[dict, dict, dict[str, Case]]:
+    """The test roster, residents of three villages, and the known week of cases."""
+    from tests import roster_fixture
+
+    r = roster_fixture.build(session)
+    residents = {name: roster_fixture.resident(session, f"o_{name}", r["village"]) for name in ("ah", "bo", "cy")}
+    residents["dong"] = roster_fixture.resident(session, "o_dong", r["village2"])
+    residents["far"] = roster_fixture.resident(session, "o_far", r["other_village"])
+    return r, residents, known_week(session, r, residents)

@@ -14,8 +14,7 @@ from werkzeug.security import generate_password_hash
 from bot import create_app
 from bot.cli import cli
 from models import DashboardLogin
-from tests import roster_fixture
-from tests.case_factory import known_week
+from tests.case_factory import known_world
 
 PASSWORD = "station-contact-2026"
 HTTPS = "https://localhost"  # the session cookie is Secure: the test client sends it over https only
@@ -30,11 +29,7 @@ def settings_overrides(settings_overrides):
 def world(runtime):
     """Roster, residents, the known week; every leader, secretary and supervisor has a password."""
     with runtime.Session.begin() as session:
-        r = roster_fixture.build(session)
-        residents = {name: roster_fixture.resident(session, f"o_{name}", r["village"]) for name in ("ah", "bo", "cy")}
-        residents["dong"] = roster_fixture.resident(session, "o_dong", r["village2"])
-        residents["far"] = roster_fixture.resident(session, "o_far", r["other_village"])
-        cases = known_week(session, r, residents)
+        r, residents, cases = known_world(session)
         session.add_all([DashboardLogin(cadre_id=r[key].id, password_hash=password_hash())
                          for key in ("leader", "leader2", "secretary", "supervisor", "road")])
         return {"phones": {k: r[k].phone for k in ("leader", "leader2", "secretary", "supervisor", "road")},

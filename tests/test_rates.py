@@ -3,8 +3,7 @@ import pytest
 
 from bot.periods import week
 from bot.rates import Tally, percent, tallies, total
-from tests import roster_fixture
-from tests.case_factory import china, known_week
+from tests.case_factory import china, known_world
 from tests.roster_fixture import NOW
 
 WEEK = week(china(11, 18))  # Monday 16 to Sunday 22 November 2026, China time
@@ -14,11 +13,7 @@ WEEK = week(china(11, 18))  # Monday 16 to Sunday 22 November 2026, China time
 def world(runtime):
     """The test roster plus residents, and the known week of cases, committed."""
     with runtime.Session.begin() as session:
-        r = roster_fixture.build(session)
-        residents = {name: roster_fixture.resident(session, f"o_{name}", r["village"]) for name in ("ah", "bo", "cy")}
-        residents["dong"] = roster_fixture.resident(session, "o_dong", r["village2"])
-        residents["far"] = roster_fixture.resident(session, "o_far", r["other_village"])
-        cases = known_week(session, r, residents)
+        r, residents, cases = known_world(session)
         return {k: v.id for k, v in {**r, **cases}.items()}
 
 

@@ -6,9 +6,8 @@ from sqlalchemy import select
 
 from bot.schedules import weekly_summary_job
 from bot.summary_image import too_long
-from models import Announcement, DiaryEntry, Inspection, Notification, Village
-from tests import roster_fixture
-from tests.case_factory import china, known_week
+from models import Announcement, DiaryEntry, Notification, Village
+from tests.case_factory import china, known_world
 from tests.dialog import Chat
 from tests.roster_fixture import NOW
 
@@ -19,11 +18,7 @@ REFUSED = "没有使用"
 def world(runtime):
     """The roster, residents and the known week (16-22 Nov); now is Tuesday 24 Nov, 10:00."""
     with runtime.Session.begin() as session:
-        r = roster_fixture.build(session)
-        residents = {name: roster_fixture.resident(session, f"o_{name}", r["village"]) for name in ("ah", "bo", "cy")}
-        residents["dong"] = roster_fixture.resident(session, "o_dong", r["village2"])
-        residents["far"] = roster_fixture.resident(session, "o_far", r["other_village"])
-        cases = known_week(session, r, residents)
+        r, residents, cases = known_world(session)
         return {k: getattr(v, "number", None) or v.id for k, v in {**r, **cases}.items()}
 
 
