@@ -18,9 +18,10 @@ sys.path.insert(0, str(ROOT))
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine  # noqa: E402
 
 import models  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from bot import create_app  # noqa: E402
 from tests import wechat  # noqa: E402
 from tests.dialog import Chat  # noqa: E402
@@ -29,20 +30,11 @@ from tests.pushes import OwnRedis  # noqa: E402
 from tests.roster_fixture import NOW  # noqa: E402
 
 log = logging.getLogger("bench.fuzz")
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
 
 def database(kind: str, folder: Path) -> str:
     """A fresh database with the schema."""
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / 'fuzz.sqlite3'}"
-    else:
-        admin = create_engine(POSTGRES + "test", isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("DROP DATABASE IF EXISTS bench_fuzz WITH (FORCE)"))
-            c.execute(text("CREATE DATABASE bench_fuzz"))
-        admin.dispose()
-        url = POSTGRES + "bench_fuzz"
+    url = scratch_database(kind, "bench_fuzz", folder)
     engine = create_engine(url)
     models.Base.metadata.create_all(engine)
     engine.dispose()

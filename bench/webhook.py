@@ -19,19 +19,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import scratch_database  # noqa: E402
 from bot.migrate import upgrade  # noqa: E402
-from bot.settings import ROOT as _  # noqa: E402,F401
 from bot.db import make_sessionmaker  # noqa: E402
 from models import Resident, Village  # noqa: E402
 from tests import roster_fixture  # noqa: E402
 
 TOKEN = "benchtoken"
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 DATA = Path(os.environ.get("BOT_TRAINING_DATA", ROOT.parent / "shared" / "data"))
 
 
@@ -43,15 +42,7 @@ def free_port() -> int:
 
 def database(kind: str, folder: Path) -> str:
     """A fresh database of ``kind`` with the schema, a roster and bound bench residents."""
-    if kind == "sqlite":
-        url = f"sqlite:///{folder / 'bench.sqlite3'}"
-    else:
-        admin = create_engine(POSTGRES + "test", isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text("DROP DATABASE IF EXISTS bench_webhook WITH (FORCE)"))
-            c.execute(text("CREATE DATABASE bench_webhook"))
-        admin.dispose()
-        url = POSTGRES + "bench_webhook"
+    url = scratch_database(kind, "bench_webhook", folder)
     upgrade(url)
     engine = create_engine(url)
     with make_sessionmaker(engine).begin() as session:
