@@ -59,7 +59,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         registry=build_registry(),
         dedupe=Dedupe(client, wechat["dedupe_ttl_seconds"]),
-        services={"redis_url": redis_url, "classifier": load_classifier(settings)},
+        services={"redis_url": redis_url, "redis": client, "classifier": load_classifier(settings)},
     )
 
 

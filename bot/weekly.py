@@ -6,10 +6,12 @@ from sqlalchemy import select
 
 from bot import summaries, summary_image
 from bot.outbox import notify
+from bot.pauses import paused
 from bot.periods import Period, week
 from bot.permissions import village_scope
 from bot.rates import Tally, percent, tallies
 from bot.roster.names import name_key, village_keys
+from bot.timefmt import short
 from models import Cadre, Team, Village
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ def case_line(config: dict, case, now: datetime) -> str:
 
 
 def weekly_text(session, config: dict, villages: list[Village], now: datetime,
-                period: Period | None = None) -> tuple[str, dict]:
+                period: Period | None = None, paused: dict[str, datetime] | None = None) -> tuple[str, dict]:
     """The 周报 of ``villages`` (this week, or ``period``, against the one before) and chart data."""
     period = period or week(now)
     ids = [v.id for v in villages]
@@ -64,6 +66,9 @@ def weekly_text(session, config: dict, villages: list[Village], now: datetime,
         blocks.append("\n".join(lines))
         labels.append(village.name)
         rates.append([here.response_rate, here.resolve_rate, here.satisfaction_rate])
+    for channel, until in (paused or {}).items():  # WeChat's daily quota ran out (45009)
+        blocks.append(_text(config, "summary_channel_paused", channel=config["labels"]["channels"][channel],
+                            until=short(until)))
     chart = {"type": "rates", "title": f"周报 {period.label}", "labels": labels, "rates": rates}
     return "\n\n".join(blocks), chart
 
@@ -90,7 +95,7 @@ def weekly_push(runtime, now: datetime) -> int:
                                             .where(Team.leader_id == leader.id).order_by(Village.id)))
             # On Monday morning the week to report is the one just finished.
             period = week(now).previous()
-            text, chart = weekly_text(session, config, villages, now, period)
+            text, chart = weekly_text(session, config, villages, now, period, paused(runtime.redis, now))
             source = f"weekly:{period.start.date().isoformat()}:{leader.id}"  # reruns write nothing new
             title = _text(config, "weekly_push_title", period=period.label)
             if summary_image.too_long(config, text):

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from bot import records, summaries, summary_image
+from bot.pauses import paused
 from bot.permissions import READ, can
 from bot.timefmt import left, short
 from bot.weekly import scope_villages, scope_villages_named, weekly_text
@@ -37,7 +38,8 @@ def weekly(message: Message, sender: Sender, context: Context) -> str:
         return context.text("summary_unknown_village", name=context.args)
     if not villages:
         return context.text("summary_no_villages")
-    text, chart = weekly_text(context.session, context.config, villages, context.now)
+    text, chart = weekly_text(context.session, context.config, villages, context.now,
+                              paused=paused(context.services["redis"], context.now))
     return summary_image.fit(context, cadre, "weekly", chart["title"], text, chart)
 
 

@@ -153,3 +153,12 @@ def test_weekly_summary_shows_pushes_that_were_given_up(chat, runtime, world):
                                  kind="answer", case_id=case_id, content="x", state="given_up",
                                  last_error="43004 user unfollowed", created_at=NOW - timedelta(hours=1)))
     assert "推送失败 1 条" in chat.say("o_chen", "周报")
+
+
+def test_weekly_summary_says_when_a_channel_is_paused_by_the_daily_quota(chat, runtime):
+    from bot.channels import TEMPLATE
+    from bot.pauses import pause
+
+    assert "额度已用完" not in chat.say("o_chen", "周报")
+    pause(runtime.redis, TEMPLATE, NOW)
+    assert "模板消息今日额度已用完，暂停至 11月25日 00:00" in chat.say("o_chen", "周报")
