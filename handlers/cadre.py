@@ -12,7 +12,7 @@ from bot.timefmt import left, short
 from handlers.cases_common import action_label, find_case, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
-from models import Cadre, Case, Escalation
+from models import Cadre, Case, CaseReporter, Escalation, Resident
 
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
@@ -71,7 +71,7 @@ def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     case.owner = case.owner or cadre  # escalation and transfer back never change the first handler
     case.assignee = None
     case.accepted_at = case.accepted_at or context.now
-    for reporter in _reporters(case):
+    for reporter in _reporters(context.session, case):
         notify_event(context.session, entry, reporter, "accepted", context.text(
             "push_accepted", number=case.number, name=cadre.name, position=cadre.position, phone=cadre.phone),
             title=f"案件 {case.number} 已受理")
@@ -158,7 +158,7 @@ def resolve(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     entry = _act(case, "resolve", cadre, context, note=text)
     case.answer = text
     case.resolved_at = context.now
-    for reporter in _reporters(case):
+    for reporter in _reporters(context.session, case):
         notify_event(context.session, entry, reporter, "answer",
                      context.text("push_answer", number=case.number, answer=text), title=f"案件 {case.number} 已办结")
     return context.text("cadre_done", action="办结", number=case.number)
@@ -177,15 +177,7 @@ def my_cases(message: Message, sender: Sender, context: Context) -> str:
                      for c in cases)
 
 
-def _reporters(case: Case):
-    from models import CaseReporter
-
-    session = case_life_session(case)
-    return [r.resident for r in session.scalars(select(CaseReporter).where(CaseReporter.case_id == case.id))]
-
-
-def case_life_session(case: Case):
-    """The session the case belongs to."""
-    from sqlalchemy.orm import object_session
-
-    return object_session(case)
+def _reporters(session, case: Case):
+    """Every resident who reported the case (the first one and co-reporters)."""
+    return session.scalars(select(Resident).join(CaseReporter, CaseReporter.resident_id == Resident.id)
+                           .where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)).all()
