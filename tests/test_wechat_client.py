@@ -12,18 +12,14 @@ from redis.retry import Retry
 from bot.fakewechat import FakeWeChatServer
 from bot.wechat_client import WeChatApi, WeChatApiError
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 SEND = "/cgi-bin/message/custom/send"
 TOKEN = "/cgi-bin/token"
 
 
 @pytest.fixture
-def redis():
-    client = redis_lib.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield client
-    client.flushdb()
-    client.close()
+def redis(redis_client):
+    """The machine's Redis, in this test run's own flushed database (tests/conftest.py)."""
+    return redis_client
 
 
 @pytest.fixture
