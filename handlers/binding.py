@@ -4,7 +4,6 @@ A resident may rebind at any time (``解绑``, or binding again). Whatever they 
 (kept by intake in ``Resident.pending_text``) is filed the moment they bind, and its receipt is
 added to the confirmation.
 """
-import copy
 import re
 
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from bot.roster.names import find_villages
 from bot.station_day import next_station_day
 from bot.village_qr import village_for_scene
 from handlers.message import Message, Sender
-from handlers.registry import Context, Registry
+from handlers.registry import PASS, Context, Registry
 from models import Resident, Village
 
 CHOICE = re.compile(r"\s*(\d{1,2})\s*")
@@ -26,18 +25,14 @@ def register(registry: Registry) -> None:
     registry.command("绑定", click=("MENU_BIND",))(bind_by_name)
     registry.command("解绑")(unbind)
 
-    def choose_or_pass(message: Message, sender: Sender, context: Context) -> str | None:
-        reply = choose(message, sender, context)
-        if reply is not None:
-            return reply
-        # Not answering a list we offered: let the routes after this one see the number.
-        rest = copy.copy(registry)
-        rest.routes = registry.routes[registry.routes.index(route) + 1:]
-        return rest.dispatch(message, sender, context)
-
     registry.add(lambda m: m.text.strip() if m.kind == "text" and CHOICE.fullmatch(m.text) else None,
                  choose_or_pass, name="选择")
-    route = registry.routes[-1]
+
+
+def choose_or_pass(message: Message, sender: Sender, context: Context):
+    """A number answers the village list we offered; any other number goes to the later routes."""
+    reply = choose(message, sender, context)
+    return PASS if reply is None else reply
 
 
 def resident_of(session, openid: str) -> Resident:

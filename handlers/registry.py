@@ -6,6 +6,8 @@ from typing import Any, Callable
 from handlers.message import Message, Sender
 
 CADRE_ROLES = frozenset({"member", "leader", "secretary", "supervisor", "admin"})
+# A handler returns PASS to decline a message it matched, so the routes after it are tried.
+PASS = object()
 
 
 @dataclass
@@ -100,5 +102,7 @@ class Registry:
             if route.roles is not None and sender.role not in route.roles:
                 return context.text("not_allowed", command=route.name)
             context.args = args
-            return route.handler(message, sender, context)
+            reply = route.handler(message, sender, context)
+            if reply is not PASS:
+                return reply
         return self._fallback(message, sender, context) if self._fallback else None

@@ -215,3 +215,16 @@ def test_events_are_deduplicated_by_sender_time_and_type(client, runtime):
     assert stored(runtime) == 1
     assert post(client, push_xml("o_evt", "event", when=when, Event="unsubscribe")).status_code == 200
     assert stored(runtime) == 2
+
+
+def test_a_handler_may_pass_a_message_on_to_later_routes(runtime):
+    from datetime import datetime, timezone
+
+    from handlers.message import Message, Sender
+    from handlers.registry import PASS, Context, Registry
+
+    registry = Registry()
+    registry.kind("text")(lambda m, s, c: PASS)
+    registry.kind("text")(lambda m, s, c: "second")
+    context = Context(None, runtime.config, datetime.now(timezone.utc))
+    assert registry.dispatch(Message("o", "text", context.now, text="x"), Sender("o"), context) == "second"
