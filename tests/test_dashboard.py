@@ -147,3 +147,12 @@ def test_cli_sets_a_password_that_logs_in(client, runtime, world, settings_overr
     refused = CliRunner().invoke(cli, ["dashboard", "set-password", world["phones"]["road"], "--password",
                                        "a-new-long-password"], env=env)
     assert refused.exit_code == 1
+
+
+def test_password_guessing_is_throttled_per_phone(client, world):
+    leader = world["phones"]["leader"]
+    for _ in range(5):
+        assert login(client, leader, "wrong-guess").status_code == 401
+    throttled = login(client, leader, PASSWORD)  # even the right password waits out the minute
+    assert throttled.status_code == 429 and "尝试次数过多" in throttled.text
+    assert login(client, world["phones"]["secretary"]).status_code == 302  # other people are unaffected

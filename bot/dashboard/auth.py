@@ -1,6 +1,7 @@
 """Dashboard login: hashed passwords, a CSRF token in the session, and the logged-in cadre."""
 import hmac
 import secrets
+from datetime import datetime, timezone
 from functools import wraps
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
@@ -8,10 +9,12 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.dashboard import bp
+from bot.ratelimit import RateLimiter
 from bot.timefmt import CHINA
 from models import Cadre, DashboardLogin
 
 ROLES = frozenset({"leader", "secretary", "supervisor"})
+LOGIN_ATTEMPTS_PER_MINUTE = 5
 
 
 def store_password(db, cadre: Cadre, password: str) -> None:
@@ -65,12 +68,22 @@ def login_required(view):
     return wrapper
 
 
+def login_limiter(rt) -> RateLimiter:
+    """Password guesses allowed per phone number and minute (the chat's limiter, stricter)."""
+    if "login_limiter" not in rt.services:
+        rt.services["login_limiter"] = RateLimiter(rt.redis, LOGIN_ATTEMPTS_PER_MINUTE)
+    return rt.services["login_limiter"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Log in by mobile number and dashboard password."""
     error = None
     if request.method == "POST":
         phone, password = request.form.get("phone", "").strip(), request.form.get("password", "")
+        if not login_limiter(runtime()).allow(f"login:{phone}", datetime.now(timezone.utc)):
+            error = runtime().config["texts"]["dashboard_login_throttled"]
+            return render_template("dashboard/login.html", error=error), 429
         with runtime().Session() as db:
             cadre = db.scalar(select(Cadre).where(Cadre.phone == phone, Cadre.active.is_(True)))
             login = db.get(DashboardLogin, cadre.id) if cadre is not None and cadre.role in ROLES else None
