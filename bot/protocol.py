@@ -99,7 +99,7 @@ class Protocol:
             raise Rejected(403, "bad msg_signature") from None
         except InvalidAppIdException:
             raise Rejected(400, "message is for another account") from None
-        except PARSE_ERRORS + (Exception,) as exc:  # the cipher layer raises assorted errors on bad input
+        except Exception as exc:  # the cipher layer raises assorted errors (and PARSE_ERRORS) on bad input
             raise Rejected(400, f"cannot decrypt ({exc.__class__.__name__})") from None
 
     def _parse(self, xml) -> tuple[Message, str]:

@@ -53,15 +53,17 @@ def test_compatible_mode_body_with_plaintext_and_encrypt(client):
 
 def test_reply_escapes_cdata_terminator(client):
     """An echoed ']]>' must not close the CDATA section and inject XML."""
-    from handlers.message import Message
+    import xml.etree.ElementTree as ET
+
+    from handlers.registry import Route
 
     runtime = client.application.extensions["bot"]
-    runtime.registry.routes.insert(0, runtime.registry.routes[0].__class__(
-        lambda m: "" if m.text.startswith("echo") else None, lambda m, s, c: m.text, None, "echo"))
+    runtime.registry.routes.insert(0, Route(lambda m: "" if m.text.startswith("echo") else None,
+                                            lambda m, s, c: m.text, None, "echo"))
     payload = "echo ]]><MsgType>evil</MsgType><![CDATA["
     response = post(client, push_xml("o_x", Content=payload))
     assert reply_text(response) == payload
-    assert Message  # the handler saw a plain Message
+    assert [e.text for e in ET.fromstring(response.get_data()).iter("MsgType")] == ["text"]  # nothing injected
 
 
 KINDS = [
