@@ -23,9 +23,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 
 import models  # noqa: E402
+from bench.scratch import POSTGRES, scratch_database  # noqa: E402
 from bench.webhook import TOKEN, texts_file  # noqa: E402
 from bot.fakewechat import FakeWeChatServer  # noqa: E402
 from bot.settings import DEFAULT_CONFIG  # noqa: E402
@@ -34,7 +35,6 @@ from tests import roster_fixture  # noqa: E402
 from tests.faults import start_gunicorn, stop  # noqa: E402
 from tests.pushes import OwnRedis, start_worker  # noqa: E402
 
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 RESIDENTS = 5000
 SEED_CASES = 300
 log = logging.getLogger("bench.load")
@@ -42,12 +42,7 @@ log = logging.getLogger("bench.load")
 
 def database() -> str:
     """A fresh PostgreSQL database with the schema, the small roster and bound residents."""
-    admin = create_engine(POSTGRES + "test", isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text("DROP DATABASE IF EXISTS bench_load WITH (FORCE)"))
-        c.execute(text("CREATE DATABASE bench_load"))
-    admin.dispose()
-    engine = create_engine(POSTGRES + "bench_load")
+    engine = create_engine(scratch_database("postgresql", "bench_load", Path(tempfile.gettempdir())))
     models.Base.metadata.create_all(engine)
     with engine.begin() as connection:
         from sqlalchemy.orm import Session
