@@ -6,7 +6,7 @@ WeChat was answered for is never lost and a retry never acts twice.
 import logging
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.ratelimit import refusal
@@ -19,14 +19,17 @@ from models import InboundMessage
 log = logging.getLogger(__name__)
 
 
-def _row(message: Message) -> InboundMessage:
-    return InboundMessage(
+def _store(session, message: Message, reply: str | None, failed: bool = False) -> None:
+    """Insert the message's row with the reply it got (one cached Core INSERT, no unit of work)."""
+    session.execute(insert(InboundMessage).values(
         dedupe_key=message.dedupe_key,
         openid=message.sender,
         kind=message.event if message.kind == "event" else message.kind,
         content=message.text or message.media_id or message.event_key,
         sent_at=message.time,
-    )
+        reply=reply,
+        failed=failed,
+    ))
 
 
 def _stored_reply(runtime, key: str) -> str | None:
@@ -59,12 +62,12 @@ def _process(runtime, message: Message, now: datetime) -> str | None:
                 return refused
             sender = identify(session, message.sender, now)
             context = Context(session, runtime.config, now, services=runtime.services)
-            row = _row(message)
-            row.reply = runtime.registry.dispatch(message, sender, context)
-            # Added last, with its reply: if a duplicate slipped past Redis, the unique key
-            # refuses it at commit and the handler's work rolls back with it.
-            session.add(row)
-        return row.reply
+            reply = runtime.registry.dispatch(message, sender, context)
+            session.flush()  # the handler's rows go first: a failing one is the handler's failure
+            # Stored last, with its reply: if a duplicate slipped past Redis, the unique key
+            # refuses it here and the handler's work rolls back with it.
+            _store(session, message, reply)
+        return reply
     except (OperationalError, InterfaceError):
         raise  # the database is unreachable: fail fast so WeChat retries
     except IntegrityError:
@@ -75,12 +78,10 @@ def _process(runtime, message: Message, now: datetime) -> str | None:
     except Exception:
         log.exception("handler failed for %s", message.dedupe_key)
     # The handler failed: keep the message (marked failed) so nothing acknowledged is lost.
-    failed = _row(message)
-    failed.failed = True
-    failed.reply = runtime.config["texts"]["failed"]
+    reply = runtime.config["texts"]["failed"]
     with runtime.Session.begin() as session:
-        session.add(failed)
-    return failed.reply
+        _store(session, message, reply, failed=True)
+    return reply
 
 
 def _exists(runtime, key: str) -> bool:

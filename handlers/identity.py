@@ -1,7 +1,7 @@
 """Who is writing: an active cadre from the roster, or a resident (bound or not)."""
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -18,11 +18,16 @@ def identify(session, openid: str, now: datetime | None = None) -> Sender:
         return Sender(openid=openid, role=cadre.role, cadre_id=cadre.id)
     if now is None:
         return Sender(openid=openid, resident_id=session.scalar(select(Resident.id).where(Resident.openid == openid)))
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    # One upsert: a villager's first two messages may arrive at once, and their last message
-    # opens WeChat's 48-hour window for customer-service replies.
-    statement = insert(Resident).values(openid=openid, pending_text="", pending_choices=[], last_message_at=now)
-    resident_id = session.scalar(statement.on_conflict_do_update(
-        index_elements=[Resident.openid], set_={"last_message_at": statement.excluded.last_message_at},
-    ).returning(Resident.id))
+    # A known resident is one UPDATE (its last message opens WeChat's 48-hour window for
+    # customer-service replies); plain UPDATEs are compiled once, ON CONFLICT statements never.
+    resident_id = session.scalar(update(Resident).where(Resident.openid == openid)
+                                 .values(last_message_at=now).returning(Resident.id)
+                                 .execution_options(synchronize_session=False))
+    if resident_id is None:
+        # A first message: the upsert lets a villager's first two messages arrive at once.
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(Resident).values(openid=openid, pending_text="", pending_choices=[], last_message_at=now)
+        resident_id = session.scalar(statement.on_conflict_do_update(
+            index_elements=[Resident.openid], set_={"last_message_at": statement.excluded.last_message_at},
+        ).returning(Resident.id))
     return Sender(openid=openid, role="resident", resident_id=resident_id)
