@@ -71,7 +71,7 @@ def serve(app: str, env: dict) -> tuple[subprocess.Popen, int]:
     """Start gunicorn with 2 sync workers and wait until it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "--preload", "--log-level", "warning",
+        [sys.executable, "-m", "gunicorn", "-c", "python:bot.gunicorn_conf", "-w", "2", "-k", "sync", "--preload", "--log-level", "warning",
          "-b", f"127.0.0.1:{port}", app], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -84,7 +84,8 @@ def start_gunicorn(env: dict, log: Path, workers: int = 1, preload: bool = False
     """One gunicorn app process (sync workers) with the test's settings; waits until it answers."""
     port = free_port()
     with open(log, "ab") as output:
-        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:bot.gunicorn_conf", "-w", str(workers),
+                                    "-b", f"127.0.0.1:{port}",
                                     *(["--preload"] if preload else []), "bot:create_app()"], cwd=ROOT, env={**os.environ, **env}, stdout=output,
                                    stderr=output, start_new_session=True)
     deadline = time.monotonic() + 60
