@@ -64,9 +64,11 @@ def words(text: str) -> set[str]:
 
 def recent_own_case(session, resident: Resident, window: timedelta, now: datetime) -> Case | None:
     """The resident's own open case that they wrote to within ``window`` (to add to, not duplicate)."""
-    case = session.scalar(select(Case).where(Case.resident_id == resident.id).order_by(Case.id.desc()).limit(1))
-    if case is not None and case.open and case.updated_at >= now - window:
-        return case
+    # Three columns first: most messages are not supplements, so the full case is rarely loaded.
+    latest = session.execute(select(Case.id, Case.state, Case.updated_at).where(Case.resident_id == resident.id)
+                             .order_by(Case.id.desc()).limit(1)).first()
+    if latest is not None and latest.state in case_life.OPEN and latest.updated_at >= now - window:
+        return session.get(Case, latest.id)
     return None
 
 
