@@ -3,25 +3,33 @@
 Rows are added in the caller's transaction, so a push exists exactly when the change that
 caused it committed; the unique (source, recipient) key keeps anyone from being told twice.
 """
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, text
 
-from models import Cadre, CaseEvent, Notification, Resident, utcnow
+from models import Cadre, CaseEvent, Resident, utcnow
+from models.base import UTCDateTime
 
 TITLE_LIMIT = 20  # a template field holds 20 characters on one line
+
+# Every push goes through this statement. Written as text it is compiled once: SQLAlchemy never
+# caches its PostgreSQL and SQLite ON CONFLICT inserts (~0.5 ms to build and compile each time).
+# The same SQL runs on both (SQLite >= 3.35 for RETURNING).
+_ADD = text(
+    "INSERT INTO notification (source, recipient_kind, recipient_id, kind, case_id, title, content, urgent,"
+    " state, attempts, last_error, channel, created_at, next_attempt_at)"
+    " VALUES (:source, :recipient_kind, :recipient_id, :kind, :case_id, :title, :content, :urgent,"
+    " 'pending', 0, '', '', :now, :now)"
+    " ON CONFLICT (source, recipient_kind, recipient_id) DO NOTHING RETURNING id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
 def notify(session, source: str, recipient: Cadre | Resident, kind: str, content: str, *,
            case_id: int | None = None, title: str = "", urgent: bool = False) -> int | None:
     """Add one notification unless this source already notified this recipient; its id, or None."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     session.flush()  # recipient and source rows need their ids
-    return session.scalar(insert(Notification).values(
-        source=source, recipient_kind="cadre" if isinstance(recipient, Cadre) else "resident",
-        recipient_id=recipient.id, kind=kind, case_id=case_id, title=" ".join(title.split())[:TITLE_LIMIT],
-        content=content, urgent=urgent, state="pending", attempts=0, last_error="", channel="",
-        created_at=utcnow(), next_attempt_at=utcnow(),
-    ).on_conflict_do_nothing().returning(Notification.id))
+    return session.scalar(_ADD, {
+        "source": source, "recipient_kind": "cadre" if isinstance(recipient, Cadre) else "resident",
+        "recipient_id": recipient.id, "kind": kind, "case_id": case_id,
+        "title": " ".join(title.split())[:TITLE_LIMIT], "content": content, "urgent": urgent, "now": utcnow()})
 
 
 def notify_event(session, entry: CaseEvent, recipient: Cadre | Resident, kind: str, content: str,
