@@ -3,6 +3,7 @@
 Pure domain rules over the models; handlers call these and phrase the replies.
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -57,9 +58,10 @@ def overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
-def words(text: str) -> set[str]:
+@lru_cache(maxsize=64)  # a new case's text is cut for the co-report check and again for its record
+def words(text: str) -> frozenset[str]:
     """The text's jieba words of two or more characters (single characters say little)."""
-    return {token for token in tokens(text) if len(token) > 1}
+    return frozenset(token for token in tokens(text) if len(token) > 1)
 
 
 def recent_own_case(session, resident: Resident, window: timedelta, now: datetime) -> Case | None:
