@@ -1,6 +1,6 @@
 -- wrk script for bench/load.py: a mix of residents and cadres at a bounded rate.
 -- Residents: complaints (50 %) and 进度 (15 %); cadres: 我的 (15 %), 详情 N (15 %), 接单 N (5 %).
--- Plaintext mode signs only token+timestamp+nonce, so one signed query serves the whole run.
+-- Plaintext mode signs only token+timestamp+nonce: bench/load.py signs one query per minute.
 local next_id = 0
 
 function setup(thread)
@@ -19,6 +19,9 @@ function init(args)
   for line in io.lines(os.getenv("LOAD_TEXTS")) do table.insert(texts, line) end
   base = tonumber(os.getenv("LOAD_BASE_ID"))
   pause = tonumber(os.getenv("LOAD_DELAY_MS"))
+  queries = {}
+  for line in io.lines(os.getenv("LOAD_QUERIES")) do table.insert(queries, line) end
+  start = tonumber(os.getenv("LOAD_START"))
   math.randomseed(base + tid)
 end
 
@@ -45,5 +48,8 @@ function request()
     user = cadres[math.random(#cadres)]
     if roll <= 80 then text = "我的" elseif roll <= 95 then text = "详情 " .. number else text = "接单 " .. number end
   end
-  return wrk.format("POST", nil, {["Content-Type"] = "text/xml"}, push(user, text, id))
+  -- The query signed for the current minute, so timestamps stay fresh however long the run.
+  local minute = math.max(0, math.floor((os.time() - start) / 60))
+  local path = "/wechat?" .. queries[math.min(minute + 1, #queries)]
+  return wrk.format("POST", path, {["Content-Type"] = "text/xml"}, push(user, text, id))
 end

@@ -93,18 +93,34 @@ def processes(gunicorn: int, worker: int) -> dict[str, int]:
     return found | {"rq worker": worker}
 
 
-def run_wrk(port: int, args, env: dict) -> str:
-    """Run wrk with bench/load.lua and return its report."""
+def signed_queries(seconds: int, folder: Path) -> tuple[Path, int]:
+    """One signed query string per minute of the run, as WeChat signs each push with its own time.
+
+    wrk cannot compute SHA-1, so load.lua picks the query of the current minute from this file;
+    every request then stays within the app's timestamp tolerance however long the soak runs.
+    """
     from wechatpy.utils import WeChatSigner
 
-    timestamp, nonce = str(int(time.time()) + args.seconds // 2), "loadnonce"  # stays fresh over a 10-minute soak
-    signer = WeChatSigner()
-    signer.add_data(TOKEN, timestamp, nonce)
-    url = f"http://127.0.0.1:{port}/wechat?signature={signer.signature}&timestamp={timestamp}&nonce={nonce}"
+    start, lines = int(time.time()), []
+    for minute in range(seconds // 60 + 2):
+        timestamp, nonce = str(start + 60 * minute), f"loadnonce{minute}"
+        signer = WeChatSigner()
+        signer.add_data(TOKEN, timestamp, nonce)
+        lines.append(f"signature={signer.signature}&timestamp={timestamp}&nonce={nonce}")
+    path = folder / "queries.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path, start
+
+
+def run_wrk(port: int, args, env: dict, folder: Path) -> str:
+    """Run wrk with bench/load.lua and return its report."""
+    queries, start = signed_queries(args.seconds, folder)
     delay = max(int(args.connections * 1000 / args.rate), 0)
     return subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--timeout", "5s", "--latency",
-                           "-s", str(ROOT / "bench" / "load.lua"), url], capture_output=True, text=True,
-                          env={**os.environ, **env, "LOAD_DELAY_MS": str(delay)}).stdout
+                           "-s", str(ROOT / "bench" / "load.lua"), f"http://127.0.0.1:{port}/wechat"],
+                          capture_output=True, text=True,
+                          env={**os.environ, **env, "LOAD_DELAY_MS": str(delay), "LOAD_QUERIES": str(queries),
+                               "LOAD_START": str(start)}).stdout
 
 
 def _ms(value: str) -> float:
@@ -156,10 +172,10 @@ def main() -> None:
     worker = start_worker(env, folder / "worker.log", burst=False)
     try:
         time.sleep(3)  # the worker loads its app
-        run_wrk(port, argparse.Namespace(**{**vars(args), "seconds": 5}), lua)  # warm-up: caches, pools, jieba
+        run_wrk(port, argparse.Namespace(**{**vars(args), "seconds": 5}), lua, folder)  # warm-up: caches, pools, jieba
         watched = processes(app.pid, worker.pid)
         before = {name: rss_mb(pid) for name, pid in watched.items()}
-        out = run_wrk(port, args, lua)
+        out = run_wrk(port, args, lua, folder)
         after = {name: rss_mb(pid) for name, pid in watched.items()}
     finally:
         stop(app)
