@@ -2,8 +2,12 @@
 
 Rules come from the `categories:` block of config.yaml and decide when they fire strongly; a
 linear model over jieba unigrams and bigrams (trained from labelled CSVs and `改类` corrections)
-decides otherwise. Inference is plain numpy over a small vocabulary so one message costs well
-under a millisecond beyond jieba itself.
+decides otherwise. The model is NB-SVM style: per category, a linear SVM over TF-IDF features scaled
+by their naive-Bayes log-count ratio, folded back into one weight per feature and category, so
+inference is a plain sparse dot product. Unigrams include the dictionary sub-words of long words
+(what jieba's search mode adds: 养老保险 also gives 养老, 保险), which helps short messages most.
+Segmentation is jieba's no-HMM algorithm with its dictionary, in a tighter loop that gives the same
+words as ``Tokenizer.cut(text, HMM=False)`` (see ``_cut``) at about half the cost.
 """
 from __future__ import annotations
 
@@ -29,8 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL_PATH = ROOT / "instance" / "classifier.joblib"
 # Rules overrule the model only when the best category's keyword weight is this high and clearly
 # ahead of the runner-up; below that the learned weights are more accurate (see bench/classify.py).
-STRONG_SCORE = 12
-STRONG_MARGIN = 8
+STRONG_SCORE = 15
+STRONG_MARGIN = 10
 # Categories the model was never taught (the village ones) can only come from rules, so a single
 # "nearly certain" keyword (weight 3) is enough for them unless the model is itself this sure.
 RULES_ONLY_SCORE = 3
@@ -46,9 +50,16 @@ MAX_CHARS = 2000
 SHORT_PREFIX = 60
 # A cadre's correction counts as this many ordinary samples, so a few corrections take effect.
 CORRECTION_WEIGHT = 8
-MODEL_VERSION = 1
+# Smoothing of the naive-Bayes log-count ratios that scale each category's features.
+NB_ALPHA = 1.0
+MODEL_VERSION = 2
+# Explanations are built from this many of the features that pushed hardest towards the category.
+EXPLAIN_FEATURES = 40
 
 _JIEBA = jieba.Tokenizer()
+_RE_HAN = jieba.re_han_default
+_RE_SKIP = jieba.re_skip_default
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _PUNCT = re.compile(r"^[\W_]+$")
 _MASKED_PLACE = re.compile(r"^[a-z]\d*(市|区|县)?$")  # the data set masks places as A市, A3区
 _added_words: set[str] = set()
@@ -85,13 +96,101 @@ def tokens(text: str) -> list[str]:
     """Segment ``text`` with jieba (no HMM: faster and stable); drop punctuation, lower-case Latin."""
     _initialize()
     text = (text or "")[:MAX_CHARS]
-    return [w.lower() for w in _JIEBA.cut(text, HMM=False) if w.strip() and not _PUNCT.match(w)]
+    # a token starting with a letter, digit or Chinese character is not punctuation: skip the regex
+    return [w.lower() for w in _cut(text) if w[0].isalnum() or not _PUNCT.match(w)]
+
+
+def _cut(text: str) -> list[str]:
+    """Exactly ``_JIEBA.cut(text, HMM=False)``, as a list: the same block splitting, then ``_cut_han``."""
+    out: list[str] = []
+    for block in _RE_HAN.split(text):
+        if not block:
+            continue
+        if _RE_HAN.match(block):
+            out += _cut_han(block)
+        else:
+            for piece in _RE_SKIP.split(block):
+                if _RE_SKIP.match(piece):
+                    out.append(piece)
+                else:
+                    out += piece  # one character at a time, as jieba does
+    return out
+
+
+def _cut_han(sentence: str) -> list[str]:
+    """jieba's dictionary DAG + max-probability route without HMM, fused into one backward pass.
+
+    Same candidates (dictionary words starting at each position, else the single character), same
+    scores (log frequency − log total, added in the same order) and the same tie-break (the longer
+    word) as ``get_DAG``/``calc``/``__cut_DAG_NO_HMM``; runs of single ASCII letters/digits join.
+    """
+    freq = _JIEBA.FREQ
+    ln = math.log
+    n = len(sentence)
+    logtotal = ln(_JIEBA.total)
+    score = [0.0] * (n + 1)
+    end = [0] * (n + 1)
+    for k in range(n - 1, -1, -1):
+        best, best_end = None, k + 1
+        i = k + 1
+        frag = sentence[k]
+        while frag in freq:
+            f = freq[frag]
+            if f:
+                value = ln(f) - logtotal + score[i]
+                if best is None or value >= best:
+                    best, best_end = value, i
+            if i >= n:
+                break
+            i += 1
+            frag = sentence[k:i]
+        if best is None:  # no dictionary word starts here: the character alone
+            best = ln(freq.get(sentence[k]) or 1) - logtotal + score[k + 1]
+        score[k], end[k] = best, best_end
+    words: list[str] = []
+    buf = ""
+    x = 0
+    while x < n:
+        y = end[x]
+        word = sentence[x:y]
+        if y == x + 1 and word in _ASCII_ALNUM:
+            buf += word
+        else:
+            if buf:
+                words.append(buf)
+                buf = ""
+            words.append(word)
+        x = y
+    if buf:
+        words.append(buf)
+    return words
+
+
+_subword_cache: dict[str, tuple[str, ...]] = {}
+
+
+def _subwords(word: str) -> tuple[str, ...]:
+    """The 2- and 3-character dictionary words inside a longer word, as jieba's search mode adds them."""
+    found = _subword_cache.get(word)
+    if found is None:
+        freq = _JIEBA.FREQ
+        found = tuple(word[s:s + k] for k in (2, 3) if k < len(word)
+                      for s in range(len(word) - k + 1) if freq.get(word[s:s + k]))
+        if len(_subword_cache) > 200_000:
+            _subword_cache.clear()
+        _subword_cache[word] = found
+    return found
 
 
 def _features(words: list[str]) -> list[str]:
-    """Unigrams and adjacent bigrams, with numbers and masked place names folded away."""
-    words = ["<num>" if w.isdigit() else w for w in words if not _MASKED_PLACE.match(w)]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    """Unigrams (with the sub-words of long words) and adjacent bigrams; stop words, numbers and
+    masked place names folded away."""
+    words = ["<num>" if w.isdigit() else w for w in words if w not in STOP_WORDS and not _MASKED_PLACE.match(w)]
+    feats = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+    for w in words:
+        if len(w) > 2:
+            feats += _subwords(w)
+    return feats
 
 
 @dataclass(frozen=True)
@@ -105,7 +204,7 @@ class Classification:
 
 @dataclass
 class LinearModel:
-    """A trained TF-IDF linear model, stored as plain arrays for fast inference."""
+    """A trained linear model over TF-IDF features, stored as plain arrays for fast inference."""
 
     labels: tuple[str, ...]
     vocabulary: dict[str, int]
@@ -117,24 +216,32 @@ class LinearModel:
 
     def scores(self, words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Decision scores per label, plus the feature ids and their weights in this text."""
-        counts = Counter(f for f in _features(words) if f in self.vocabulary)
-        if not counts or set(counts) == {"<num>"}:  # numbers alone say nothing about the topic
+        found = [i for i in map(self.vocabulary.get, _features(words)) if i is not None]
+        num = self.vocabulary.get("<num>")
+        if not found or all(i == num for i in found):  # numbers alone say nothing about the topic
             return self.intercept.copy(), np.empty(0, int), np.empty(0)
-        ids = np.fromiter((self.vocabulary[f] for f in counts), int, len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), float, len(counts)))  # sublinear tf
-        weights = tf * self.idf[ids]
+        ids, counts = np.unique(np.array(found), return_counts=True)
+        weights = (1.0 + np.log(counts)) * self.idf[ids]  # sublinear tf
         weights /= np.linalg.norm(weights)
         return weights @ self.coef[ids] + self.intercept, ids, weights
+
+    def feature_names(self) -> list[str]:
+        """Feature id → feature string, built on first use."""
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = [""] * len(self.vocabulary)
+            for name, i in self.vocabulary.items():
+                names[i] = name
+            self.__dict__["_names"] = names
+        return names
 
     def save(self, path: str | Path) -> Path:
         """Write the model with joblib (compressed)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        names = [""] * len(self.vocabulary)
-        for name, i in self.vocabulary.items():
-            names[i] = name
+        fields = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
         # one joined string instead of a dict: unpickling 200k small objects takes seconds
-        joblib.dump({**self.__dict__, "vocabulary": "\n".join(names)}, path, compress=3)
+        joblib.dump({**fields, "vocabulary": "\n".join(self.feature_names())}, path, compress=3)
         return path
 
     @classmethod
@@ -173,15 +280,34 @@ def _expand(samples: Iterable[tuple], weight: float) -> tuple[list, list, list]:
 
 
 def _fit(docs, labels, weights, min_df: int):
-    """Fit TF-IDF + LinearSVC on feature lists; return the vectorizer and the classifier."""
+    """NB-SVM on feature lists: return the vectorizer, the classes, weights (n_features, n_classes), intercepts.
+
+    For each category, TF-IDF columns are scaled by the naive-Bayes log-count ratio r (how much more
+    often a feature occurs in that category's documents than in the others', sample weights counted)
+    and a one-vs-rest LinearSVC is fitted; r·w is then an ordinary linear weight on the TF-IDF input.
+    """
+    import scipy.sparse as sp
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
     vec = TfidfVectorizer(analyzer=lambda feats: feats, sublinear_tf=True, min_df=min_df)
     x = vec.fit_transform(docs)
-    svm = LinearSVC(C=1.0)
-    svm.fit(x, labels, sample_weight=np.asarray(weights))
-    return vec, svm
+    present = x.copy()
+    present.data[:] = 1.0
+    y = np.asarray(labels)
+    w = np.asarray(weights, dtype=np.float64)
+    classes = np.array(sorted(set(labels)))
+    coef = np.zeros((x.shape[1], len(classes)), dtype=np.float32)
+    intercept = np.zeros(len(classes), dtype=np.float32)
+    for j, label in enumerate(classes):
+        pos = y == label
+        p = NB_ALPHA + present.T @ (w * pos)
+        q = NB_ALPHA + present.T @ (w * ~pos)
+        r = np.log(p / p.sum()) - np.log(q / q.sum())
+        svm = LinearSVC(C=1.0).fit(x @ sp.diags(r), pos, sample_weight=w)
+        coef[:, j] = r * svm.coef_.ravel()
+        intercept[j] = svm.intercept_[0]
+    return vec, classes, coef, intercept
 
 
 def _temperature(docs, labels, weights, min_df: int) -> float:
@@ -193,11 +319,10 @@ def _temperature(docs, labels, weights, min_df: int) -> float:
     idx = np.arange(len(docs))
     size = min(0.5, CALIBRATION_DOCS / len(docs))
     tr, te = train_test_split(idx, train_size=size, test_size=size, random_state=0, stratify=labels)
-    vec, svm = _fit([docs[i] for i in tr], [labels[i] for i in tr], [weights[i] for i in tr], min_df)
-    scores = np.atleast_2d(svm.decision_function(vec.transform([docs[i] for i in te])))
-    if scores.shape[1] == 1:
-        return 5.0
-    truth = np.searchsorted(svm.classes_, [labels[i] for i in te])
+    vec, classes, coef, intercept = _fit([docs[i] for i in tr], [labels[i] for i in tr], [weights[i] for i in tr],
+                                         min_df)
+    scores = np.asarray(vec.transform([docs[i] for i in te]) @ coef) + intercept
+    truth = np.searchsorted(classes, [labels[i] for i in te])
     best, best_t = math.inf, 5.0
     for t in (1, 2, 3, 4, 5, 6, 8, 10, 12, 15):
         z = scores * t
@@ -225,13 +350,8 @@ def train_features(docs: list[list[str]], labels: list[str], weights: list[float
     if len(set(labels)) < 2:
         raise ValueError("training needs samples of at least two categories")
     temperature = _temperature(docs, labels, weights, min_df)
-    vec, svm = _fit(docs, labels, weights, min_df)
-    coef = svm.coef_.T.astype(np.float32)
-    intercept = svm.intercept_.astype(np.float32)
-    if len(svm.classes_) == 2:  # binary LinearSVC gives one column: make it symmetric
-        coef = np.hstack([-coef / 2, coef / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2], dtype=np.float32)
-    return LinearModel(labels=tuple(str(c) for c in svm.classes_), vocabulary={k: int(v) for k, v in vec.vocabulary_.items()},
+    vec, classes, coef, intercept = _fit(docs, labels, weights, min_df)
+    return LinearModel(labels=tuple(str(c) for c in classes), vocabulary={k: int(v) for k, v in vec.vocabulary_.items()},
                        idf=vec.idf_.astype(np.float32), coef=coef, intercept=intercept, temperature=temperature)
 
 
@@ -260,11 +380,14 @@ def default_training_files() -> list[Path]:
 
 
 def ensure_model(path: str | Path, categories: dict) -> Path | None:
-    """Train and save the model from the shared data if ``path`` is missing; None means rules only."""
+    """Train and save the model from the shared data if ``path`` is missing or was written by an older
+    version of this module (its features differ); None means rules only."""
     path = Path(path)
-    if path.is_file():
-        return path
     files = default_training_files()
+    if path.is_file():
+        if not files or _model_version(path) == MODEL_VERSION:
+            return path
+        log.info("classifier: %s is from an older classifier version; retraining", path)
     if not files:
         log.warning("classifier: no model at %s and no training data in %s; using keyword rules only",
                     path, training_data_dir())
@@ -272,6 +395,14 @@ def ensure_model(path: str | Path, categories: dict) -> Path | None:
     samples = [s for f in files for s in read_csv_samples(f)]
     log.info("classifier: training on %d samples from %s", len(samples), ", ".join(map(str, files)))
     return train(samples, categories=categories).save(path)
+
+
+def _model_version(path: Path) -> int | None:
+    """The version a model file was written with (None if unreadable)."""
+    try:
+        return joblib.load(path).get("version")
+    except Exception:  # noqa: BLE001 - any unreadable file is simply stale
+        return None
 
 
 def _keyword_table(categories: dict) -> dict[str, list[tuple[str, float]]]:
@@ -293,10 +424,12 @@ class Classifier:
     use_model: bool = True
     _keywords: dict = field(init=False, repr=False)
     _longest: int = field(init=False, repr=False)
+    _pieces: dict = field(init=False, repr=False)
 
     def __post_init__(self):
         self._keywords = _keyword_table(self.categories)
         self._longest = max((len(k) for k in self._keywords), default=1)
+        self._pieces = {}  # word -> the keywords inside it, in matching order (words recur: look up once)
         add_words(k for k in self._keywords if len(k) > 1)
 
     @classmethod
@@ -309,6 +442,9 @@ class Classifier:
         model = None
         if model_path and Path(model_path).is_file():
             model = LinearModel.load(model_path)
+            if model.version != MODEL_VERSION:
+                log.warning("classifier: %s was trained by an older version; retrain it "
+                            "(python -m bot classifier train) for the figures in bench/classify.py", model_path)
         elif model_path:
             log.warning("classifier: model file %s not found; using keyword rules only", model_path)
         return cls(categories=categories or {}, model=model, min_confidence=min_confidence)
@@ -318,19 +454,28 @@ class Classifier:
         scores: dict[str, float] = {}
         hits: dict[str, list[str]] = {}
         seen: set[str] = set()
+        cache = self._pieces
         for word in words:
-            n = len(word)
-            # every substring of the word up to the longest keyword: 养老保险 also hits 保险
-            for size in range(min(n, self._longest), 0, -1):
-                for start in range(n - size + 1):
-                    piece = word[start:start + size]
-                    if piece in seen or piece not in self._keywords or (size == 1 and n > 1):
-                        continue
-                    seen.add(piece)
-                    for category, weight in self._keywords[piece]:
-                        scores[category] = scores.get(category, 0.0) + weight
-                        hits.setdefault(category, []).append(piece)
+            pieces = cache.get(word)
+            if pieces is None:
+                pieces = cache[word] = self._keywords_in(word)
+                if len(cache) > 100_000:
+                    cache.clear()
+            for piece in pieces:
+                if piece in seen:
+                    continue
+                seen.add(piece)
+                for category, weight in self._keywords[piece]:
+                    scores[category] = scores.get(category, 0.0) + weight
+                    hits.setdefault(category, []).append(piece)
         return scores, hits
+
+    def _keywords_in(self, word: str) -> tuple[str, ...]:
+        """Every keyword inside ``word``, longest first: 养老保险 also hits 保险 (one character only alone)."""
+        n = len(word)
+        return tuple(dict.fromkeys(
+            word[start:start + size] for size in range(min(n, self._longest), 0, -1) if size > 1 or n == 1
+            for start in range(n - size + 1) if word[start:start + size] in self._keywords))
 
     def classify(self, text: str) -> Classification:
         """Classify one message; low confidence or no signal gives UNSORTED."""
@@ -385,26 +530,15 @@ class Classifier:
     def _model_words(model: LinearModel, ids: np.ndarray, weights: np.ndarray, label: int) -> tuple[str, ...]:
         """Words whose features (alone or in a bigram, split evenly) pushed hardest towards ``label``."""
         contrib = weights * model.coef[ids, label]
-        names = _feature_names(model)
+        if len(ids) > EXPLAIN_FEATURES:  # only the strongest features can name the top words
+            keep = np.argpartition(-contrib, EXPLAIN_FEATURES)[:EXPLAIN_FEATURES]
+            ids, contrib = ids[keep], contrib[keep]
+        names = model.feature_names()
         per_word: dict[str, float] = {}
-        for fid, value in zip(ids, contrib):
+        for fid, value in zip(ids.tolist(), contrib.tolist()):
             parts = names[fid].split(" ")
             for part in parts:
                 if part != "<num>" and part not in STOP_WORDS:
-                    per_word[part] = per_word.get(part, 0.0) + float(value) / len(parts)
+                    per_word[part] = per_word.get(part, 0.0) + value / len(parts)
         ranked = sorted((w for w, v in per_word.items() if v > 0), key=lambda w: -per_word[w])
         return tuple(ranked[:5])
-
-
-_names_cache: dict[int, list[str]] = {}
-
-
-def _feature_names(model: LinearModel) -> list[str]:
-    """Feature id → feature string, built once per model."""
-    names = _names_cache.get(id(model))
-    if names is None:
-        names = [""] * len(model.vocabulary)
-        for name, i in model.vocabulary.items():
-            names[i] = name
-        _names_cache[id(model)] = names
-    return names
