@@ -6,8 +6,6 @@ decides otherwise. The model is NB-SVM style: per category, a linear SVM over TF
 by their naive-Bayes log-count ratio, folded back into one weight per feature and category, so
 inference is a plain sparse dot product. Unigrams include the dictionary sub-words of long words
 (what jieba's search mode adds: 养老保险 also gives 养老, 保险), which helps short messages most.
-Segmentation is jieba's no-HMM algorithm with its dictionary, in a tighter loop that gives the same
-words as ``Tokenizer.cut(text, HMM=False)`` (see ``_cut``) at about half the cost.
 """
 from __future__ import annotations
 
@@ -18,6 +16,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -57,9 +56,6 @@ MODEL_VERSION = 2
 EXPLAIN_FEATURES = 40
 
 _JIEBA = jieba.Tokenizer()
-_RE_HAN = jieba.re_han_default
-_RE_SKIP = jieba.re_skip_default
-_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _PUNCT = re.compile(r"^[\W_]+$")
 _MASKED_PLACE = re.compile(r"^[a-z]\d*(市|区|县)?$")  # the data set masks places as A市, A3区
 _added_words: set[str] = set()
@@ -97,89 +93,15 @@ def tokens(text: str) -> list[str]:
     _initialize()
     text = (text or "")[:MAX_CHARS]
     # a token starting with a letter, digit or Chinese character is not punctuation: skip the regex
-    return [w.lower() for w in _cut(text) if w[0].isalnum() or not _PUNCT.match(w)]
+    return [w.lower() for w in _JIEBA.lcut(text, HMM=False) if w[0].isalnum() or not _PUNCT.match(w)]
 
 
-def _cut(text: str) -> list[str]:
-    """Exactly ``_JIEBA.cut(text, HMM=False)``, as a list: the same block splitting, then ``_cut_han``."""
-    out: list[str] = []
-    for block in _RE_HAN.split(text):
-        if not block:
-            continue
-        if _RE_HAN.match(block):
-            out += _cut_han(block)
-        else:
-            for piece in _RE_SKIP.split(block):
-                if _RE_SKIP.match(piece):
-                    out.append(piece)
-                else:
-                    out += piece  # one character at a time, as jieba does
-    return out
-
-
-def _cut_han(sentence: str) -> list[str]:
-    """jieba's dictionary DAG + max-probability route without HMM, fused into one backward pass.
-
-    Same candidates (dictionary words starting at each position, else the single character), same
-    scores (log frequency − log total, added in the same order) and the same tie-break (the longer
-    word) as ``get_DAG``/``calc``/``__cut_DAG_NO_HMM``; runs of single ASCII letters/digits join.
-    """
-    freq = _JIEBA.FREQ
-    ln = math.log
-    n = len(sentence)
-    logtotal = ln(_JIEBA.total)
-    score = [0.0] * (n + 1)
-    end = [0] * (n + 1)
-    for k in range(n - 1, -1, -1):
-        best, best_end = None, k + 1
-        i = k + 1
-        frag = sentence[k]
-        while frag in freq:
-            f = freq[frag]
-            if f:
-                value = ln(f) - logtotal + score[i]
-                if best is None or value >= best:
-                    best, best_end = value, i
-            if i >= n:
-                break
-            i += 1
-            frag = sentence[k:i]
-        if best is None:  # no dictionary word starts here: the character alone
-            best = ln(freq.get(sentence[k]) or 1) - logtotal + score[k + 1]
-        score[k], end[k] = best, best_end
-    words: list[str] = []
-    buf = ""
-    x = 0
-    while x < n:
-        y = end[x]
-        word = sentence[x:y]
-        if y == x + 1 and word in _ASCII_ALNUM:
-            buf += word
-        else:
-            if buf:
-                words.append(buf)
-                buf = ""
-            words.append(word)
-        x = y
-    if buf:
-        words.append(buf)
-    return words
-
-
-_subword_cache: dict[str, tuple[str, ...]] = {}
-
-
+@lru_cache(maxsize=100_000)
 def _subwords(word: str) -> tuple[str, ...]:
     """The 2- and 3-character dictionary words inside a longer word, as jieba's search mode adds them."""
-    found = _subword_cache.get(word)
-    if found is None:
-        freq = _JIEBA.FREQ
-        found = tuple(word[s:s + k] for k in (2, 3) if k < len(word)
-                      for s in range(len(word) - k + 1) if freq.get(word[s:s + k]))
-        if len(_subword_cache) > 200_000:
-            _subword_cache.clear()
-        _subword_cache[word] = found
-    return found
+    freq = _JIEBA.FREQ
+    return tuple(word[s:s + k] for k in (2, 3) if k < len(word)
+                 for s in range(len(word) - k + 1) if freq.get(word[s:s + k]))
 
 
 def _features(words: list[str]) -> list[str]:

@@ -146,13 +146,6 @@ def test_ensure_model_without_data_falls_back_to_rules(tmp_path, monkeypatch):
     assert not (tmp_path / "m.joblib").exists()
 
 
-@pytest.mark.parametrize("text", ["村口的路，坏了！", "ABC公司拖欠工资3个月，找了劳动局12333也没用", "C++和C#，3.14%的人\r\n换行",
-                                  "😀🙏 emoji 和 English mixed in", "养老保险和医疗保险都交了", "", "１２３ａｂｃ全角"])
-def test_segmentation_is_exactly_jiebas_no_hmm_cut(text):
-    clf.tokens("预热")  # load the dictionary
-    assert clf._cut(text) == list(clf._JIEBA.cut(text, HMM=False))
-
-
 def test_features_add_the_dictionary_subwords_of_long_words():
     feats = clf._features(clf.tokens("我交了养老保险"))
     assert {"养老保险", "养老", "保险", "交 养老保险"} <= set(feats)
