@@ -346,12 +346,11 @@ class Classifier:
     use_model: bool = True
     _keywords: dict = field(init=False, repr=False)
     _longest: int = field(init=False, repr=False)
-    _pieces: dict = field(init=False, repr=False)
 
     def __post_init__(self):
         self._keywords = _keyword_table(self.categories)
         self._longest = max((len(k) for k in self._keywords), default=1)
-        self._pieces = {}  # word -> the keywords inside it, in matching order (words recur: look up once)
+        self._keywords_in = lru_cache(maxsize=100_000)(self._keywords_in)  # words recur: look each up once
         add_words(k for k in self._keywords if len(k) > 1)
 
     @classmethod
@@ -376,14 +375,8 @@ class Classifier:
         scores: dict[str, float] = {}
         hits: dict[str, list[str]] = {}
         seen: set[str] = set()
-        cache = self._pieces
         for word in words:
-            pieces = cache.get(word)
-            if pieces is None:
-                pieces = cache[word] = self._keywords_in(word)
-                if len(cache) > 100_000:
-                    cache.clear()
-            for piece in pieces:
+            for piece in self._keywords_in(word):
                 if piece in seen:
                     continue
                 seen.add(piece)
