@@ -151,3 +151,22 @@ def test_features_add_the_dictionary_subwords_of_long_words():
     assert {"养老保险", "养老", "保险", "交 养老保险"} <= set(feats)
     assert "我" not in feats  # a stop word
     assert all(" " in f or f in "我交了养老保险" for f in feats)
+
+
+def test_ensure_model_retrains_a_model_file_from_an_older_version(small_model, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    with open(data / "complaints.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "title", "body", "label"])
+        writer.writerows((i, "", text, label) for i, (text, label) in enumerate(SMALL))
+    monkeypatch.setenv("BOT_TRAINING_DATA", str(data))
+    path = tmp_path / "m.joblib"
+    fields = {k: v for k, v in small_model.__dict__.items() if not k.startswith("_")}  # not the cached names
+    old = clf.LinearModel(**{**fields, "version": clf.MODEL_VERSION - 1})
+    old.save(path)
+    assert clf.ensure_model(path, CATEGORIES) == path
+    assert clf.LinearModel.load(path).version == clf.MODEL_VERSION
+    written = path.stat().st_mtime_ns
+    assert clf.ensure_model(path, CATEGORIES) == path  # current: kept as it is
+    assert path.stat().st_mtime_ns == written
