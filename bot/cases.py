@@ -3,8 +3,8 @@
 Pure domain rules over the models; handlers call these and phrase the replies.
 """
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
