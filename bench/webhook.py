@@ -2,10 +2,11 @@
 
     python bench/webhook.py [--database sqlite|postgresql] [--mode complaint|help] [--duration 15]
 
-Both apps run under gunicorn with 2 sync workers (--preload); wrk drives each at 16 and at 64
-connections with a realistic text push (a fresh MsgId per request, residents rotating). In
-``complaint`` mode every message is a villager's complaint that becomes a case (classification,
-routing, ledger and notification rows). Prints requests/s, p50, p99 and the ratio to the echo.
+Both apps run under gunicorn with 2 sync workers (--preload, bot.gunicorn_conf); wrk drives each
+at 16 and at 64 connections with a realistic text push (a fresh MsgId per request, residents
+rotating). In ``complaint`` mode every message is a villager's complaint that becomes a case
+(classification, routing, ledger and notification rows). Prints requests/s, p50, p99 and the
+ratio to the echo.
 """
 import argparse
 import csv
@@ -71,8 +72,8 @@ def serve(app: str, env: dict) -> tuple[subprocess.Popen, int]:
     """Start gunicorn with 2 sync workers and wait until it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:bot.gunicorn_conf", "-w", "2", "-k", "sync", "--preload", "--log-level", "warning",
-         "-b", f"127.0.0.1:{port}", app], cwd=ROOT, env=env)
+        [sys.executable, "-m", "gunicorn", "-c", "python:bot.gunicorn_conf", "-w", "2", "-k", "sync", "--preload",
+         "--log-level", "warning", "-b", f"127.0.0.1:{port}", app], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
