@@ -1,0 +1,61 @@
+"""CPU per message on the /wechat path, in one process: the bare echo, a command, a complaint.
+
+    python bench/cpu.py [--database sqlite|postgresql] [--count 400]
+
+Each app answers ``--count`` signed pushes through Flask's test client (no HTTP server, no load
+generator) and the process's own CPU time is divided by the count, so the figures hold on a busy
+machine too. A complaint becomes a case: classification, routing, ledger and outbox rows. The
+database server's own CPU is not counted; the ratio to the echo is.
+"""
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.webhook import DATA, TOKEN, database  # noqa: E402
+from tests.wechat import push_xml, signed_query  # noqa: E402
+
+
+def cpu_ms(client, texts: list[str], first_user: int) -> float:
+    """Process CPU milliseconds per push of ``texts``, each from another bound resident."""
+    started = time.process_time()
+    for i, text in enumerate(texts):
+        reply = client.post("/wechat", data=push_xml(f"o_bench_{first_user + i}", Content=text).encode(),
+                            query_string=signed_query(TOKEN))
+        assert reply.status_code == 200, reply.data
+    return (time.process_time() - started) / len(texts) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--count", type=int, default=400)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-cpu-"))
+    os.environ.update({"WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": "wxbench0000000000", "WECHAT_APP_SECRET": "benchsecret",
+                       "WECHAT_AES_KEY": "", "DATABASE_URL": database(args.database, folder),
+                       "REDIS_URL": "redis://127.0.0.1:6379/3", "BOT_INSTANCE": str(folder / "instance")})
+    subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=True, capture_output=True)
+    from bench.echo_app import app as echo
+    from bot import create_app
+
+    with open(DATA / "complaint_titles.csv", encoding="utf-8") as f:
+        titles = [row["title"].replace("]]>", "") for row in csv.DictReader(f) if row["title"].strip()]
+    bot, echo_client, n = create_app().test_client(), echo.test_client(), args.count
+    cpu_ms(bot, titles[:50], 0), cpu_ms(bot, ["帮助"] * 50, 50), cpu_ms(echo_client, ["帮助"] * 50, 0)  # warm up
+    figures = {"echo": cpu_ms(echo_client, titles[:n], 0), "command (帮助)": cpu_ms(bot, ["帮助"] * n, 100),
+               "complaint": cpu_ms(bot, titles[100:100 + n], 100 + n)}
+    print(f"\nCPU per message in this process, {args.database}, {n} messages each")
+    for name, ms in figures.items():
+        print(f"{name:<15} {ms:6.2f} ms  {ms / figures['echo']:5.1f}x the echo")
+
+
+if __name__ == "__main__":
+    main()
