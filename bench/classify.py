@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bot import classifier as clf  # noqa: E402
+from bot.cases import classifier as clf  # noqa: E402
 from bot.settings import read_config  # noqa: E402
 
 

@@ -31,8 +31,8 @@ from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 import models  # noqa: E402
 from bench.scratch import POSTGRES, scratch_database  # noqa: E402
 from bench.webhook import TOKEN, texts_file  # noqa: E402
-from bot.fakewechat import FakeWeChatServer  # noqa: E402
 from bot.settings import DEFAULT_CONFIG  # noqa: E402
+from bot.wechat.fake import FakeWeChatServer  # noqa: E402
 from models import InboundMessage, Resident  # noqa: E402
 from tests import roster_fixture  # noqa: E402
 from tests.faults import start_gunicorn, stop  # noqa: E402

@@ -22,15 +22,16 @@ from sqlalchemy import create_engine, func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from rq import Worker  # noqa: E402
+
 import models  # noqa: E402
 from bot import create_app  # noqa: E402
-from bot.fakewechat import FakeWeChatServer  # noqa: E402
-from bot.outbox import notify  # noqa: E402
+from bot.cases.outbox import notify  # noqa: E402
+from bot.delivery.relay import relay_once  # noqa: E402
 from bot.redis_server import ensure_own_redis, stop_own_redis  # noqa: E402
-from bot.relay import relay_once  # noqa: E402
 from bot.settings import DEFAULT_CONFIG  # noqa: E402
+from bot.wechat.fake import FakeWeChatServer  # noqa: E402
 from models import Notification, Resident, Township, Village, utcnow  # noqa: E402
-from rq import Worker  # noqa: E402
 
 log = logging.getLogger("bench.notify")
 SENDS = {"/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-bin/message/send"}

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import models  # noqa: E402
-from bot import summaries  # noqa: E402
-from bot.periods import month  # noqa: E402
-from bot.rates import tallies  # noqa: E402
-from bot.weekly import weekly_text  # noqa: E402
+from bot.reports import summaries  # noqa: E402
+from bot.reports.periods import month  # noqa: E402
+from bot.reports.rates import tallies  # noqa: E402
+from bot.reports.weekly import weekly_text  # noqa: E402
 from models import Cadre, Resident, Team, Township, Village  # noqa: E402
 
 log = logging.getLogger("bench.summary")

@@ -12,10 +12,10 @@ from bot.settings import SettingsError, load_settings
 def create_app(config: dict | None = None) -> Flask:
     """Create the Flask app; ``config`` overrides environment settings (tests, the demo)."""
     from bot import dashboard
-    from bot.gateway import bp as gateway
     from bot.logs import configure_logging
     from bot.ops import bp as ops
     from bot.runtime import build_runtime
+    from bot.wechat.webhook import bp as gateway
 
     configure_logging(os.environ.get("LOG_FORMAT", ""))  # phones and openids masked; JSON lines if asked
     try:

@@ -37,7 +37,7 @@ def serve(host: str, port: int) -> None:
 def worker(burst: bool) -> None:
     """Run the background worker (RQ) that delivers pushes and runs scheduled jobs."""
     from bot import create_app
-    from bot.jobs import run_worker
+    from bot.delivery.jobs import run_worker
 
     settings_or_exit()
     run_worker(create_app(), burst=burst)
@@ -47,7 +47,7 @@ def worker(burst: bool) -> None:
 def relay() -> None:
     """Queue the due notifications once (the scheduler also does this every minute)."""
     from bot import create_app
-    from bot.relay import relay_once
+    from bot.delivery.relay import relay_once
 
     settings_or_exit()
     app = create_app()
@@ -59,7 +59,7 @@ def relay() -> None:
 def scheduler() -> None:
     """Run RQ's cron scheduler: the periodic relay, reminders, station-day eves, follow-ups."""
     from bot import create_app
-    from bot.schedules import run_scheduler
+    from bot.delivery.schedules import run_scheduler
 
     settings_or_exit()
     run_scheduler(create_app())

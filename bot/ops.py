@@ -16,7 +16,7 @@ from rq import Queue
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.jobs import QUEUE
+from bot.delivery.jobs import QUEUE
 from models import Case, InboundMessage, Notification
 
 log = logging.getLogger(__name__)

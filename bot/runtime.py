@@ -8,10 +8,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import make_engine, make_sessionmaker
-from bot.dedupe import Dedupe
-from bot.protocol import Protocol
+from bot.inbox.dedupe import Dedupe
 from bot.redis_server import ensure_own_redis
 from bot.settings import Settings
+from bot.wechat.protocol import Protocol
 from handlers import Registry, build_registry
 
 
@@ -65,7 +65,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
 def load_classifier(settings: Settings):
     """The classifier: config's keyword rules plus the trained model in instance/, if there is one."""
-    from bot.classifier import Classifier
+    from bot.cases.classifier import Classifier
 
     model = settings.instance_path / "classifier.joblib"
     return Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None,

@@ -1,6 +1,6 @@
 """Cadres bind their WeChat to the roster with ``认证 <code>`` and ask ``我的村`` for the villages they serve."""
-from bot.invites import InviteError, redeem
-from bot.station_day import next_station_day
+from bot.roster.invites import InviteError, redeem
+from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre

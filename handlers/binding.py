@@ -9,8 +9,8 @@ import re
 from sqlalchemy import select
 
 from bot.roster.names import find_villages
-from bot.station_day import next_station_day
-from bot.village_qr import village_for_scene
+from bot.villages.qr import village_for_scene
+from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import PASS, Context, Registry
 from models import Resident, Village

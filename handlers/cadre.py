@@ -3,11 +3,11 @@ from functools import wraps
 
 from sqlalchemy import or_, select
 
-from bot import case_life
-from bot.cases import assign
-from bot.outbox import notify_event
-from bot.permissions import READ, can, sees_complainant
-from bot.routing import route, township_handler
+from bot.cases import case_life
+from bot.cases.filing import assign
+from bot.cases.outbox import notify_event
+from bot.cases.permissions import READ, can, sees_complainant
+from bot.cases.routing import route, township_handler
 from bot.timefmt import left, short
 from handlers.cases_common import action_label, find_case, split_args, state_label
 from handlers.message import Message, Sender

@@ -1,8 +1,8 @@
 """``联系卡`` shows the village team's contact card; ``驻点`` the next station day (typed or from the menu)."""
 from sqlalchemy import select
 
-from bot.card import card_for, card_text
-from bot.station_day import next_station_day
+from bot.villages.card import card_for, card_text
+from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Cadre, Resident, Village

@@ -4,9 +4,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from bot.cases import Filed, file_text, supplement
-from bot.classifier import UNSORTED
-from bot.station_day import next_station_day
+from bot.cases.classifier import UNSORTED
+from bot.cases.filing import Filed, file_text, supplement
+from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Case, Resident, Team, Village

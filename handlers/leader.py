@@ -1,11 +1,11 @@
 """Team leaders by chat: 周报 (weekly summary), 超时 (overdue list), 日志 (diary), 公告 (announcement)."""
 from sqlalchemy import select
 
-from bot import records, summaries, summary_image
-from bot.pauses import paused
-from bot.permissions import READ, can
+from bot.cases.permissions import READ, can
+from bot.delivery.pauses import paused
+from bot.reports import records, summaries, summary_image
+from bot.reports.weekly import scope_villages, scope_villages_named, weekly_text
 from bot.timefmt import left, short
-from bot.weekly import scope_villages, scope_villages_named, weekly_text
 from handlers.cases_common import find_case, split_args
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry

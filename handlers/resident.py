@@ -1,8 +1,8 @@
 """Residents follow their cases: progress, and their verdict on the answer."""
 from sqlalchemy import select
 
-from bot import case_life
-from bot.outbox import notify_event
+from bot.cases import case_life
+from bot.cases.outbox import notify_event
 from handlers.cases_common import find_case, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry

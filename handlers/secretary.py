@@ -3,10 +3,10 @@ from itertools import groupby
 
 from sqlalchemy import select
 
-from bot import summaries, summary_image
-from bot.periods import month
-from bot.permissions import village_scope
-from bot.rates import Tally, percent, tallies
+from bot.cases.permissions import village_scope
+from bot.reports import summaries, summary_image
+from bot.reports.periods import month
+from bot.reports.rates import Tally, percent, tallies
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Cadre, Township, Village

@@ -1,10 +1,10 @@
 """Supervisors by chat: 排名 (townships by the three rates, worst first) and 督查 (station-day checks)."""
 from sqlalchemy import select
 
-from bot import records, summaries, summary_image
-from bot.periods import month, week
-from bot.rates import Tally, percent, tallies
-from bot.weekly import scope_villages_named
+from bot.reports import records, summaries, summary_image
+from bot.reports.periods import month, week
+from bot.reports.rates import Tally, percent, tallies
+from bot.reports.weekly import scope_villages_named
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Cadre, Village

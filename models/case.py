@@ -17,7 +17,7 @@ class Case(Base):
     __tablename__ = "case"
     __table_args__ = (
         Index("ix_case_village_state", "village_id", "state"),
-        # The three rates and summaries (bot/rates.py) scan a village's cases of a period; on
+        # The three rates and summaries (bot/reports/rates.py) scan a village's cases of a period; on
         # PostgreSQL the included columns let them read the index alone (no heap visit per case).
         Index("ix_case_village_received", "village_id", "received_at",
               postgresql_include=["state", "accepted_at", "contact_due_at", "resolve_due_at", "reopened", "category"]),

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
 
-# sending: claimed by the relay, leased to a worker until next_attempt_at (see bot/relay.py).
+# sending: claimed by the relay, leased to a worker until next_attempt_at (see bot/delivery/relay.py).
 STATES = ("pending", "sending", "sent", "failed", "given_up")
 
 

@@ -19,7 +19,7 @@ POSTGRES_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/bot_test_{os.getpid()}"
 # Under pytest-xdist each worker gets its own Redis database; a plain run picks one by pid.
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 _REDIS_DB = 1 + (int(_WORKER[2:]) if _WORKER.startswith("gw") else os.getpid()) % 14
-REDIS_URL = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{_REDIS_DB}")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", os.environ.get("TEST_REDIS_BASE", "redis://127.0.0.1:6379") + f"/{_REDIS_DB}")
 
 
 @pytest.fixture(scope="session")

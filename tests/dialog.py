@@ -1,11 +1,11 @@
 """Conversations with the bot at the inbox level, with a clock the test controls.
 
 ``Chat.say`` builds the same ``Message`` the gateway would and passes it through
-``bot.inbox.receive`` (de-duplication, transaction, registry), so tests read as dialogs.
+``bot.inbox.receive.receive`` (de-duplication, transaction, registry), so tests read as dialogs.
 """
 from datetime import datetime, timedelta
 
-from bot.inbox import receive
+from bot.inbox.receive import receive
 from handlers.message import Message
 from tests.wechat import new_msg_id
 

@@ -13,10 +13,10 @@ import pytest
 import redis
 import yaml
 
-from bot.fakewechat import FakeWeChatServer
-from bot.notifier import deliver
-from bot.relay import claim
+from bot.delivery.notifier import deliver
+from bot.delivery.relay import claim
 from bot.settings import DEFAULT_CONFIG
+from bot.wechat.fake import FakeWeChatServer
 from models import Cadre, Case, Membership, Notification, Resident, Team, Township, Village, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent

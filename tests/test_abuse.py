@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli import cli
-from bot.ratelimit import RateLimiter
+from bot.inbox.ratelimit import RateLimiter
 from bot.runtime import redis_client
 from models import InboundMessage
 from tests.dialog import Chat

@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 import handlers.intake
 from bot.cli import cli
-from bot.fakewechat import FakeWeChatServer
-from bot.invites import create_invite
 from bot.roster.importer import import_roster
-from bot.station_day import next_station_day
+from bot.roster.invites import create_invite
+from bot.villages.station_day import next_station_day
+from bot.wechat.fake import FakeWeChatServer
 from models import Cadre, InviteCode, Resident, Village
 from tests.wechat import post, push_xml, reply_text, say
 
-DEMO = Path(__file__).resolve().parent.parent / "bot" / "demo_roster.yaml"
+DEMO = Path(__file__).resolve().parent.parent / "bot" / "demo" / "roster.yaml"
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import case_life
-from bot.case_life import MOVES, OPEN, STATES, IllegalMove, allowed, apply
+from bot.cases import case_life
+from bot.cases.case_life import MOVES, OPEN, STATES, IllegalMove, allowed, apply
 from models import Case
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
-# What the field system allows, written independently of the table in bot/case_life.py.
+# What the field system allows, written independently of the table in bot/cases/case_life.py.
 EXPECTED_TARGETS = {
     "assign": "assigned", "accept": "accepted", "start": "in_progress", "transfer": "transferred",
     "escalate_township": "escalated_township", "escalate_county": "escalated_county", "resolve": "resolved",

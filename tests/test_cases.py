@@ -292,7 +292,7 @@ def test_ledger_is_append_only(chat, runtime):
 
 
 def test_each_event_notifies_each_recipient_once(chat, runtime, roster):
-    from bot.outbox import notify
+    from bot.cases.outbox import notify
     from models import Cadre
 
     with runtime.Session.begin() as session:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot import classifier as clf
+from bot.cases import classifier as clf
 from bot.commands.classifier import classifier as classifier_cli
 
 DATA = clf.training_data_dir() / "complaints.csv"

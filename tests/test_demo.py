@@ -25,7 +25,7 @@ def test_stops_cleanly_and_a_second_run_reuses_the_data(tmp_path):
         login = requests.get(url.replace("/simulator/", "/dashboard/login"), timeout=10)
         assert login.status_code == 200 and "password" in login.text  # the dashboard is on in the demo
         running = processes_of(instance)
-        for part in ("bot.fakewechat", "bot worker", "bot scheduler", "bot.simulator", "redis-server"):
+        for part in ("bot.wechat.fake", "bot worker", "bot scheduler", "bot.simulator", "redis-server"):
             assert any(part in line for line in running), (part, running)
         personas = _personas(url)
         assert {v["name"] for v in personas["villages"]} >= {"上坪村", "东山村", "河口社区", "云岭村"}

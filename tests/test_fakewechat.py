@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from bot.fakewechat import FakeWeChatServer
+from bot.wechat.fake import FakeWeChatServer
 
 HOUR = 3600
 
@@ -302,7 +302,7 @@ def _free_port() -> int:
 
 def test_module_entry_point_serves_the_fake():
     port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bot.fakewechat", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "bot.wechat.fake", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 15

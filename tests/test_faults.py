@@ -13,14 +13,24 @@ from sqlalchemy import create_engine, func, select
 
 import models
 from bot import create_app
-from bot.jobs import run_worker
-from bot.relay import relay_once
+from bot.delivery.jobs import run_worker
+from bot.delivery.relay import relay_once
 from models import Case, CaseReporter, InboundMessage, Notification, utcnow
 from tests import wechat
 from tests.conftest import POSTGRES_URL, _truncate
 from tests.faults import OwnPostgres, complaint, residents, start_gunicorn, stop
-from tests.pushes import (fake, kill, own_redis, rows, send_due, sends, settings_overrides,  # noqa: F401
-                          start_worker, wait_for, write_config)
+from tests.pushes import (  # noqa: F401
+    fake,
+    kill,
+    own_redis,
+    rows,
+    send_due,
+    sends,
+    settings_overrides,
+    start_worker,
+    wait_for,
+    write_config,
+)
 
 
 def count(runtime, model, *where) -> int:

@@ -44,5 +44,5 @@ def test_signed_hostile_pushes_never_5xx(world, client, body):
 @BUDGET
 @given(role=st.sampled_from(sorted(ROLES)), text=command())
 def test_commands_never_raise_in_a_handler(world, role, text):
-    Chat(world, NOW).say(ROLES[role], text.replace("\x00", ""))  # bot/protocol.py drops NUL before the inbox
+    Chat(world, NOW).say(ROLES[role], text.replace("\x00", ""))  # bot/wechat/protocol.py drops NUL before the inbox
     assert failed_messages(world) == [], (role, text)

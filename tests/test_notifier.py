@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.channels import one_line
-from bot.outbox import notify
-from bot.pauses import next_quota_reset, paused
-from bot.station_day import CHINA
+from bot.cases.outbox import notify
+from bot.delivery.channels import one_line
+from bot.delivery.pauses import next_quota_reset, paused
+from bot.villages.station_day import CHINA
 from models import Cadre, Resident, utcnow
 from tests.pushes import fake, own_redis, roster, rows, send_due, sends, settings_overrides  # noqa: F401
 
@@ -194,7 +194,7 @@ def test_unbound_cadre_without_wecom_is_given_up_with_a_clear_reason(runtime, fa
 
 
 def _api_without_wecom(runtime):
-    from bot.wechat_client import WeChatApi
+    from bot.wechat.client import WeChatApi
 
     settings = runtime.settings
     return WeChatApi(base_url=settings.wechat_api_base_url, app_id=settings.wechat_app_id,

@@ -57,6 +57,6 @@ def test_masking_covers_tracebacks_and_leaves_ordinary_words():
 
 
 def test_json_log_lines():
-    record = logging.LogRecord("bot.inbox", logging.WARNING, __file__, 1, "duplicate %s", ("msg:1",), None)
+    record = logging.LogRecord("bot.inbox.receive", logging.WARNING, __file__, 1, "duplicate %s", ("msg:1",), None)
     entry = json.loads(JsonFormatter().format(record))
-    assert (entry["level"], entry["logger"], entry["message"]) == ("WARNING", "bot.inbox", "duplicate msg:1")
+    assert (entry["level"], entry["logger"], entry["message"]) == ("WARNING", "bot.inbox.receive", "duplicate msg:1")

@@ -1,8 +1,8 @@
-"""The three rates on a hand-built week whose answers are known (bot/rates.py)."""
+"""The three rates on a hand-built week whose answers are known (bot/reports/rates.py)."""
 import pytest
 
-from bot.periods import week
-from bot.rates import Tally, percent, tallies, total
+from bot.reports.periods import week
+from bot.reports.rates import Tally, percent, tallies, total
 from tests.case_factory import china, known_world
 from tests.roster_fixture import NOW
 

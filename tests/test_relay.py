@@ -4,19 +4,29 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import update
 from rq import Queue, Worker
 from rq.cron import CronScheduler
+from sqlalchemy import update
 
-from bot.jobs import QUEUE, run_worker
-from bot.notifier import deliver
-from bot.outbox import notify
-from bot.relay import claim, kick, relay_once
-from bot.schedules import register
-from bot.station_day import CHINA
+from bot.cases.outbox import notify
+from bot.delivery.jobs import QUEUE, run_worker
+from bot.delivery.notifier import deliver
+from bot.delivery.relay import claim, kick, relay_once
+from bot.delivery.schedules import register
+from bot.villages.station_day import CHINA
 from models import Notification, Resident, utcnow
-from tests.pushes import (fake, kill, own_redis, roster, rows, sends, settings_overrides,  # noqa: F401
-                          start_worker, wait_for, write_config)
+from tests.pushes import (  # noqa: F401
+    fake,
+    kill,
+    own_redis,
+    roster,
+    rows,
+    sends,
+    settings_overrides,
+    start_worker,
+    wait_for,
+    write_config,
+)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import csv
 import pytest
 from click.testing import CliRunner
 
-from bot import classifier as clf
+from bot.cases import classifier as clf
 from bot.commands.classifier import classifier as classifier_cli
 from tests.dialog import Chat
 from tests.roster_fixture import NOW

@@ -17,7 +17,7 @@ from bot.roster.importer import import_roster
 from bot.roster.yaml_format import nest
 from models import Cadre, Membership, Team, Township, Village
 
-DEMO = Path(__file__).resolve().parent.parent / "bot" / "demo_roster.yaml"
+DEMO = Path(__file__).resolve().parent.parent / "bot" / "demo" / "roster.yaml"
 
 
 @pytest.fixture

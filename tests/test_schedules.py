@@ -4,9 +4,9 @@ from datetime import datetime, timedelta
 import pytest
 from rq.cron import CronScheduler
 
-from bot import schedules
+from bot.delivery import schedules
 from bot.timefmt import working_days_after
-from bot.station_day import CHINA
+from bot.villages.station_day import CHINA
 from models import Case, CaseReporter, Notification, Resident
 from tests.pushes import fake, make_case, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
 
@@ -126,6 +126,6 @@ def test_every_job_is_registered_with_rqs_cron_scheduler(runtime, own_redis):
     jobs = schedules.register(cron, runtime.config)
     rules = runtime.config["notifications"]["schedules"]
     assert {(job.func_name, job.interval) for job in jobs} == {
-        ("bot.relay.relay_job", rules["relay_interval_seconds"]),
-        *((f"bot.schedules.{name}", rules["scan_interval_seconds"])
+        ("bot.delivery.relay.relay_job", rules["relay_interval_seconds"]),
+        *((f"bot.delivery.schedules.{name}", rules["scan_interval_seconds"])
           for name in ("station_eve_job", "overdue_job", "followup_job", "weekly_summary_job"))}

@@ -3,9 +3,10 @@ from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.station_day import CHINA, NoStationDay, next_station_day
+from bot.villages.station_day import CHINA, NoStationDay, next_station_day
 
 
 def village(weekday=2, half="afternoon", remote=False, anchor=None, place="村委会办公楼", township="金和镇"):

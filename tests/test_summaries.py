@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.schedules import weekly_summary_job
-from bot.summary_image import too_long
+from bot.delivery.schedules import weekly_summary_job
+from bot.reports.summary_image import too_long
 from models import Announcement, DiaryEntry, Notification, Village
 from tests.case_factory import china, known_world
 from tests.dialog import Chat
@@ -156,8 +156,8 @@ def test_weekly_summary_shows_pushes_that_were_given_up(chat, runtime, world):
 
 
 def test_weekly_summary_says_when_a_channel_is_paused_by_the_daily_quota(chat, runtime):
-    from bot.channels import TEMPLATE
-    from bot.pauses import pause
+    from bot.delivery.channels import TEMPLATE
+    from bot.delivery.pauses import pause
 
     assert "额度已用完" not in chat.say("o_chen", "周报")
     pause(runtime.redis, TEMPLATE, NOW)

@@ -1,7 +1,7 @@
 """A long summary reaches the cadre as a chart image (upload + image message) and a link."""
 
-from bot.charts import cjk_font, render
-from bot.summary_image import queue
+from bot.reports.charts import cjk_font, render
+from bot.reports.summary_image import queue
 from models import InboundMessage, utcnow
 from tests.pushes import fake, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
 

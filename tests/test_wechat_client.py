@@ -9,8 +9,8 @@ import requests
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.fakewechat import FakeWeChatServer
-from bot.wechat_client import WeChatApi, WeChatApiError
+from bot.wechat.client import WeChatApi, WeChatApiError
+from bot.wechat.fake import FakeWeChatServer
 
 SEND = "/cgi-bin/message/custom/send"
 TOKEN = "/cgi-bin/token"

@@ -14,7 +14,7 @@ def ban() -> None:
 @click.option("--reason", default="", help="Why (kept with the ban).")
 def add(openid: str, reason: str) -> None:
     """Ban OPENID."""
-    from bot.bans import ban as ban_openid
+    from bot.inbox.bans import ban as ban_openid
 
     with sessions().begin() as session:
         added = ban_openid(session, openid.strip(), reason)
@@ -25,7 +25,7 @@ def add(openid: str, reason: str) -> None:
 @click.argument("openid")
 def remove(openid: str) -> None:
     """Lift the ban on OPENID."""
-    from bot.bans import unban
+    from bot.inbox.bans import unban
 
     with sessions().begin() as session:
         removed = unban(session, openid.strip())
@@ -35,7 +35,7 @@ def remove(openid: str) -> None:
 @ban.command("list")
 def list_bans() -> None:
     """Print every ban: openid, when (UTC), reason."""
-    from bot.bans import banned
+    from bot.inbox.bans import banned
 
     with sessions()() as session:
         for row in banned(session):

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from bot.commands.base import runtime, village_arg
-from bot.wechat_client import WeChatApiError
+from bot.wechat.client import WeChatApiError
 
 
 @click.command()
@@ -15,10 +15,10 @@ from bot.wechat_client import WeChatApiError
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Default: <instance>/cards")
 def card(village: str, out: Path | None) -> None:
     """Write VILLAGE's contact card: team names, positions, phones, WeChat IDs, station day, QR code."""
-    from bot.card import card_for
-    from bot.card_print import card_html
-    from bot.outbound import wechat_api
-    from bot.village_qr import ensure_qrcode, write_png
+    from bot.villages.card import card_for
+    from bot.villages.card_print import card_html
+    from bot.villages.qr import ensure_qrcode, write_png
+    from bot.wechat.outbound import wechat_api
 
     current = runtime()
     out = out or current.settings.instance_path / "cards"

@@ -4,7 +4,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from bot import classifier as clf
+from bot.cases import classifier as clf
 from bot.settings import database_url, instance_path, read_config
 
 DEFAULT_OUT = instance_path() / "classifier.joblib"

@@ -10,7 +10,7 @@ def demo(reset: bool, host: str, port: int) -> None:
     """Run the demo: fake WeChat, Redis, worker, webhook and the simulator; Ctrl-C stops it all."""
     import logging
 
-    from bot.demo import run_demo
+    from bot.demo.launcher import run_demo
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_demo(reset, host, port)

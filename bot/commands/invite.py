@@ -11,7 +11,7 @@ from bot.commands.base import sessions, settings
 @click.argument("phone")
 def invite(phone: str) -> None:
     """Print a one-time code for the cadre with PHONE (valid 7 days); the code is the last line."""
-    from bot.invites import create_invite
+    from bot.roster.invites import create_invite
 
     days = settings().config.get("roster", {}).get("invite_valid_days", 7)
     with sessions()() as session:

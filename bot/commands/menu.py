@@ -4,13 +4,13 @@ import sys
 import click
 
 from bot.commands.base import runtime
-from bot.wechat_client import WeChatApiError
+from bot.wechat.client import WeChatApiError
 
 
 @click.command()
 def menu() -> None:
     """Install the menu under ``menu:`` in config.yaml; its CLICK keys reach the typed commands' handlers."""
-    from bot.outbound import wechat_api
+    from bot.wechat.outbound import wechat_api
 
     current = runtime()
     try:

@@ -6,7 +6,7 @@ import click
 from sqlalchemy import select
 
 from bot.commands.base import runtime, village_arg
-from bot.wechat_client import WeChatApiError
+from bot.wechat.client import WeChatApiError
 
 
 def png_path(out: Path, village) -> Path:
@@ -21,8 +21,8 @@ def png_path(out: Path, village) -> Path:
 @click.option("--refresh", is_flag=True, help="Ask WeChat for new tickets even where one is stored.")
 def qrcode(village: str | None, every: bool, out: Path | None, refresh: bool) -> None:
     """Create each village's QR ticket through the WeChat API and write its PNG image."""
-    from bot.outbound import wechat_api
-    from bot.village_qr import ensure_qrcode, write_png
+    from bot.villages.qr import ensure_qrcode, write_png
+    from bot.wechat.outbound import wechat_api
     from models import Village
 
     if bool(village) == every:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.dashboard import bp
-from bot.ratelimit import RateLimiter
+from bot.inbox.ratelimit import RateLimiter
 from bot.timefmt import CHINA
 from models import Cadre, DashboardLogin
 

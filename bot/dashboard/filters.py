@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from flask import request
 from sqlalchemy import select
 
-from bot import periods
-from bot.permissions import village_scope
+from bot.cases.permissions import village_scope
+from bot.reports import periods
 from models import Township, Village, utcnow
 
 PERIODS = {"week": "本周", "last_week": "上周", "month": "本月", "last_month": "上月",

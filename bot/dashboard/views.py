@@ -1,13 +1,13 @@
 """Dashboard pages: figures with charts, the overdue list, one case's ledger, chart images."""
-from flask import abort, current_app, g, render_template, Response
+from flask import Response, abort, current_app, g, render_template
 from sqlalchemy import select
 
-from bot import charts, summaries
+from bot.cases.permissions import in_scope
 from bot.dashboard import bp, filters
 from bot.dashboard.auth import login_required
-from bot.periods import weeks_back
-from bot.permissions import in_scope
-from bot.rates import Tally, percent, tallies
+from bot.reports import charts, summaries
+from bot.reports.periods import weeks_back
+from bot.reports.rates import Tally, percent, tallies
 from models import Case, CaseEvent, DiaryEntry, Inspection, Township, Village
 
 

@@ -1,4 +1,8 @@
-"""The roster: read it from YAML or Excel, import it into the database, export it back."""
+"""The roster: what answers "who serves which village?".
+
+Read it from YAML or Excel, import it into the database, export it back; the cadres' invite
+codes. May import ``models`` and the spine.
+"""
 from pathlib import Path
 
 from bot.roster.rows import Roster, RosterError

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from bot.roster.plan import Plan
 from bot.roster.rows import RosterError
 from models import Cadre, Team, Township
+
 CHUNK = 500
 
 

@@ -2,8 +2,8 @@
 import re
 from datetime import date, datetime
 
-from bot.settings import read_config
 from bot.roster.rows import KINDS, PersonRow, TownshipRow, VillageRow, Where
+from bot.settings import read_config
 
 HALVES = {"morning": "morning", "afternoon": "afternoon", "上午": "morning", "下午": "afternoon"}
 TRUE, FALSE = {"true", "yes", "1", "是", "y"}, {"false", "no", "0", "否", "n", ""}

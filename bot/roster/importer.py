@@ -6,7 +6,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, select, update
 
 from bot.roster import read_roster
-from bot.roster.apply import CHUNK, sync_cadres, assign_codes, sync, sync_teams
+from bot.roster.apply import CHUNK, assign_codes, sync, sync_cadres, sync_teams
 from bot.roster.names import village_keys
 from bot.roster.plan import Plan, make_plan
 from models import Membership, Township, Village

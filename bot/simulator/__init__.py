@@ -14,7 +14,7 @@ from bot.simulator import messages
 from bot.simulator.personas import personas, wecom_openids
 from bot.simulator.phone import Phone, PhoneError
 from bot.simulator.pushes import delivered
-from bot.wechat_client import WeChatApi, WeChatApiError
+from bot.wechat.client import WeChatApi, WeChatApiError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates",

@@ -1,7 +1,7 @@
 """Who can be played in the simulator: every village (for new residents), every cadre, bound residents."""
 from sqlalchemy import select
 
-from bot.village_qr import scene_for
+from bot.villages.qr import scene_for
 from models import Cadre, Resident, Township, Village
 
 ROLE_LABELS = {"member": "团队成员", "leader": "组长", "secretary": "镇街书记", "supervisor": "督查", "admin": "管理员"}

@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 
-from bot import channels, summary_image
-from bot.channels import CUSTOMER_SERVICE, WECOM, Target
-from bot.jobs import current_runtime
-from bot.notify_errors import Outcome, backoff, classify, describe
-from bot.outbound import wechat_api
-from bot.pauses import pause, paused_until
-from bot.wechat_client import WeChatApi, WeChatApiError
+from bot.delivery import channels
+from bot.delivery.channels import CUSTOMER_SERVICE, WECOM, Target
+from bot.delivery.errors import Outcome, backoff, classify, describe
+from bot.delivery.jobs import current_runtime
+from bot.delivery.pauses import pause, paused_until
+from bot.reports import summary_image
+from bot.wechat.client import WeChatApi, WeChatApiError
+from bot.wechat.outbound import wechat_api
 from models import Cadre, Case, InboundMessage, Notification, Resident, utcnow
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def _after_failure(verdict: str, error: str, attempts: int, now: datetime, cfg: 
 def _send(api: WeChatApi, channel: str, push: _Push, now: datetime, cfg: dict) -> None:
     """One call to WeChat on ``channel``."""
     row, target = push.row, push.target
-    if row.kind == summary_image.KIND:  # a chart: upload + image message (bot/summary_image.py)
+    if row.kind == summary_image.KIND:  # a chart: upload + image message (bot/reports/summary_image.py)
         summary_image.send(api, channel, target, row, cfg)
     elif channel == WECOM:
         api.send_wecom_text(target.wecom_userid, row.content)

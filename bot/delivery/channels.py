@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import redis
 
-from bot.station_day import CHINA
+from bot.villages.station_day import CHINA
 
 log = logging.getLogger(__name__)
 

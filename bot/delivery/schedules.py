@@ -14,13 +14,13 @@ from datetime import datetime
 import redis
 from rq.cron import CronJob, CronScheduler
 
-from bot.followup import followups
-from bot.jobs import QUEUE, current_runtime, queue_connection
-from bot.overdue import overdue_ladder
-from bot.pauses import clock
-from bot.relay import kick, relay_job
-from bot.station_eve import station_eve
-from bot.station_day import CHINA
+from bot.cases.followup import followups
+from bot.cases.overdue import overdue_ladder
+from bot.delivery.jobs import QUEUE, current_runtime, queue_connection
+from bot.delivery.pauses import clock
+from bot.delivery.relay import kick, relay_job
+from bot.villages.station_day import CHINA
+from bot.villages.station_eve import station_eve
 from models import utcnow
 
 log = logging.getLogger(__name__)

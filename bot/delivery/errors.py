@@ -6,8 +6,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.channels import CUSTOMER_SERVICE, WECOM
-from bot.wechat_client import WECOM_INVALID_USER, WeChatApiError
+from bot.delivery.channels import CUSTOMER_SERVICE, WECOM
+from bot.wechat.client import WECOM_INVALID_USER, WeChatApiError
 
 OUTSIDE_WINDOW = frozenset({45015, 45047})  # outside the 48 hours, or the window's messages used up
 DAILY_QUOTA = 45009

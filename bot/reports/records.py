@@ -3,8 +3,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, insert, select
 
-from bot.station_day import NoStationDay, next_station_day
 from bot.timefmt import CHINA
+from bot.villages.station_day import NoStationDay, next_station_day
 from models import Announcement, DiaryEntry, Inspection, Notification, Resident, Village
 
 

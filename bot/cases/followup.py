@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.outbox import notify
-from bot.pauses import clock
-from bot.channels import china_short as short
-from bot.station_day import CHINA
+from bot.cases.outbox import notify
+from bot.delivery.channels import china_short as short
+from bot.delivery.pauses import clock
+from bot.villages.station_day import CHINA
 from models import Case, CaseReporter
 
 

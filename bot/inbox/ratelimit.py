@@ -9,7 +9,7 @@ from datetime import datetime
 
 import redis
 
-from bot.bans import is_banned
+from bot.inbox.bans import is_banned
 
 log = logging.getLogger(__name__)
 PAUSE = 5.0  # seconds without asking Redis after it failed, so a dead Redis costs nothing per message

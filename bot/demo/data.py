@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 from bot.db import make_engine, make_sessionmaker
 from bot.migrate import upgrade
 from bot.settings import load_settings
-from bot.wechat_client import REDIS_PREFIX
+from bot.wechat.client import REDIS_PREFIX
 from models import Base, Cadre
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from bot.periods import Period
-from bot.rates import ENDED
+from bot.reports.periods import Period
+from bot.reports.rates import ENDED
 from models import Case, DiaryEntry, Escalation, Inspection, Notification, Township, Village
 
 

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from bot.ratelimit import refusal
-from bot.relay import kick
+from bot.delivery.relay import kick
+from bot.inbox.ratelimit import refusal
 from handlers.identity import identify
 from handlers.message import Message
 from handlers.registry import Context

@@ -7,8 +7,8 @@ notifier's worker calls ``send``, which renders the chart, uploads it and sends 
 import json
 import logging
 
-from bot import channels
-from bot.outbox import notify
+from bot.cases.outbox import notify
+from bot.delivery import channels
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def queue(session, config: dict, cadre, source: str, title: str, chart: dict, li
 
 def send(api, channel: str, target, row, cfg: dict) -> None:
     """Deliver one image_summary: the image where WeChat allows it, else the caption with the link."""
-    from bot.charts import render  # matplotlib loads only in processes that draw
+    from bot.reports.charts import render  # matplotlib loads only in processes that draw
 
     payload = json.loads(row.content)
     if channel == channels.CUSTOMER_SERVICE:

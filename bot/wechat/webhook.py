@@ -3,8 +3,8 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from bot.inbox import receive
-from bot.protocol import Rejected
+from bot.inbox.receive import receive
+from bot.wechat.protocol import Rejected
 
 log = logging.getLogger(__name__)
 bp = Blueprint("gateway", __name__)

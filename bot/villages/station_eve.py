@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.outbox import notify
-from bot.pauses import clock
-from bot.station_day import NoStationDay, next_station_day
-from bot.station_day import CHINA
+from bot.cases.outbox import notify
+from bot.delivery.pauses import clock
+from bot.villages.station_day import CHINA, NoStationDay, next_station_day
 from models import Cadre, Case, Village
 
 CLOSED = ("resolved", "confirmed", "closed_unresolved")

@@ -4,12 +4,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot import summaries, summary_image
-from bot.outbox import notify
-from bot.pauses import paused
-from bot.periods import Period, week
-from bot.permissions import village_scope
-from bot.rates import Tally, percent, tallies
+from bot.cases.outbox import notify
+from bot.cases.permissions import village_scope
+from bot.delivery.pauses import paused
+from bot.reports import summaries, summary_image
+from bot.reports.periods import Period, week
+from bot.reports.rates import Tally, percent, tallies
 from bot.roster.names import name_key, village_keys
 from bot.timefmt import short
 from models import Cadre, Team, Village

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 UNSORTED = "待分类"
 DEFAULT_MIN_CONFIDENCE = 0.4
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL_PATH = ROOT / "instance" / "classifier.joblib"
 # Rules overrule the model only when the best category's keyword weight is this high and clearly
 # ahead of the runner-up; below that the learned weights are more accurate (see bench/classify.py).
@@ -292,7 +292,7 @@ def _join(title: str | None, body: str | None) -> str:
 
 def training_data_dir() -> Path:
     """Where the shared labelled CSVs live: $BOT_TRAINING_DATA, else ../shared/data beside the repo."""
-    return Path(os.environ.get("BOT_TRAINING_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+    return Path(os.environ.get("BOT_TRAINING_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 
 
 def default_training_files() -> list[Path]:

@@ -18,8 +18,8 @@ import redis
 from rq import Queue
 from sqlalchemy import and_, case, select, update
 
-from bot.jobs import QUEUE, current_runtime
-from bot.pauses import in_quiet_hours
+from bot.delivery.jobs import QUEUE, current_runtime
+from bot.delivery.pauses import in_quiet_hours
 from models import Notification, utcnow
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def release(session, claims: list[tuple[int, int]], now: datetime) -> None:
 
 def _enqueue(runtime, claims: list[tuple[int, int]], cfg: dict) -> None:
     """Queue delivery jobs of ``batch_size`` rows each, in one round trip."""
-    from bot.notifier import deliver_job
+    from bot.delivery.notifier import deliver_job
 
     size = cfg["batch_size"]
     queue = Queue(QUEUE, connection=runtime.redis)

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 import redis
 
-from bot.station_day import CHINA
+from bot.villages.station_day import CHINA
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def paused_until(client: redis.Redis, channel: str, now: datetime) -> datetime |
 
 def paused(client: redis.Redis, now: datetime) -> dict[str, datetime]:
     """Every paused channel and its end, for the leaders' summary."""
-    from bot.channels import CUSTOMER_SERVICE, TEMPLATE, WECOM
+    from bot.delivery.channels import CUSTOMER_SERVICE, TEMPLATE, WECOM
 
     found = {channel: paused_until(client, channel, now) for channel in (CUSTOMER_SERVICE, TEMPLATE, WECOM)}
     return {channel: until for channel, until in found.items() if until}

@@ -2,7 +2,7 @@
 import base64
 from html import escape
 
-from bot.card import Card
+from bot.villages.card import Card
 
 PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>

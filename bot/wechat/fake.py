@@ -523,8 +523,8 @@ class FakeWeChatServer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m bot.fakewechat --port P``: serve the fake until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m bot.fakewechat", description=__doc__.splitlines()[0])
+    """``python -m bot.wechat.fake --port P``: serve the fake until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m bot.wechat.fake", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--enforce-customer-service", action="store_true",

@@ -1,5 +1,5 @@
 """The one way the application builds its outbound WeChat client: from settings, sharing Redis."""
-from bot.wechat_client import WeChatApi
+from bot.wechat.client import WeChatApi
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 

@@ -16,13 +16,13 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot.demo_data import DEMO_PASSWORD
-from bot.demo_processes import Processes, ProcessDied
+from bot.demo.data import DEMO_PASSWORD
+from bot.demo.processes import ProcessDied, Processes
 from bot.settings import DEFAULT_CONFIG, ROOT, instance_path, read_config
 
 log = logging.getLogger(__name__)
 
-DEMO_ROSTER = ROOT / "bot" / "demo_roster.yaml"
+DEMO_ROSTER = Path(__file__).with_name("roster.yaml")
 # The demo's own official account and WeCom app: fixed, so a second run finds the same data.
 ACCOUNT = {
     "WECHAT_TOKEN": "demotoken",
@@ -101,7 +101,7 @@ def _raise_stop(signum, _frame) -> None:
 
 def run_demo(fresh: bool, host: str, port: int) -> None:
     """Prepare the data, start every process, print the URLs and wait for Ctrl-C."""
-    from bot.demo_data import DemoDataError, prepare, write_demo_config
+    from bot.demo.data import DemoDataError, prepare, write_demo_config
     from bot.redis_server import ensure_own_redis, stop_own_redis
 
     if port:
@@ -122,7 +122,7 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
         env["BOT_CONFIG"] = str(write_demo_config(instance, Path(os.environ.get("BOT_CONFIG") or DEFAULT_CONFIG)))
         login_phone = prepare(env, DEMO_ROSTER)
         train_once(instance, env)
-        processes.start("fakewechat", ["-m", "bot.fakewechat", "--host", host, "--port", str(fake_port)], env)
+        processes.start("fakewechat", ["-m", "bot.wechat.fake", "--host", host, "--port", str(fake_port)], env)
         processes.wait_http("fakewechat", f"{fake_url}_fake/messages?since=0")
         processes.start("worker", ["-m", "bot", "worker"], env)
         processes.start("scheduler", ["-m", "bot", "scheduler"], env)  # reminders, follow-ups, the periodic relay
@@ -147,7 +147,7 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
 
 def train_once(instance: Path, env: dict) -> None:
     """Train the classifier from the shared data on the first run (later runs reuse the model)."""
-    from bot.classifier import default_training_files, ensure_model
+    from bot.cases.classifier import default_training_files, ensure_model
 
     model = instance / "classifier.joblib"
     if not model.exists() and default_training_files():

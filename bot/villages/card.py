@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.station_day import StationDayInfo, next_station_day
+from bot.villages.station_day import StationDayInfo, next_station_day
 from models import Cadre, Village
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot import case_life
-from bot.classifier import tokens
-from bot.outbox import notify_event
-from bot.routing import is_township_level, route
+from bot.cases import case_life
+from bot.cases.classifier import tokens
+from bot.cases.outbox import notify_event
+from bot.cases.routing import is_township_level, route
 from bot.timefmt import working_days_after
 from models import Case, CaseCounter, CaseReporter, Resident, Village
 

@@ -1,0 +1,7 @@
+"""Figures and records: what answers "how well are cases handled?".
+
+The three rates (one definition, computed in SQL), periods, the weekly and monthly summaries,
+chart images, and the field records (work diaries, announcements, inspections). May import
+``models``, ``cases`` (for the case rules the rates count by) and the spine; sending a chart is
+delivery's job.
+"""
