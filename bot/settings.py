@@ -93,10 +93,33 @@ def _database_url(value: str) -> str:
     return value
 
 
+def _merge(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra`` merged in, mapping by mapping (extra wins on plain values)."""
+    merged = dict(base)
+    for key, value in extra.items():
+        both_maps = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        merged[key] = _merge(merged[key], value) if both_maps else value
+    return merged
+
+
+def _include_path(config_path: Path, name: str) -> Path:
+    """An included file, relative to the config file; a copied config falls back to the project's."""
+    path = config_path.parent / name
+    return path if path.exists() or (ROOT / name) == path else ROOT / name
+
+
 def read_config(env: dict | None = None) -> dict:
-    """The parsed config.yaml (or the file BOT_CONFIG names)."""
+    """The parsed config.yaml (or the file BOT_CONFIG names), with the files it includes merged in."""
     env = os.environ if env is None else env
-    return _read_yaml(Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG))
+    path = Path(env.get("BOT_CONFIG") or DEFAULT_CONFIG)
+    config = _read_yaml(path)
+    includes = config.pop("include", None) or []
+    if not isinstance(includes, list) or not all(isinstance(name, str) for name in includes):
+        raise SettingsError(f"include: in {path} must be a list of file paths")
+    data: dict = {}
+    for name in includes:
+        data = _merge(data, _read_yaml(_include_path(path, name)))
+    return _merge(data, config)  # the config file itself overrides what it includes
 
 
 def instance_path(env: dict | None = None) -> Path:
