@@ -37,6 +37,8 @@ class Case(Base):
     # The first report's words, kept so co-report matching never re-segments old cases.
     words: Mapped[list[str]] = mapped_column(JSON, default=list)
     category: Mapped[str] = mapped_column(String(32))
+    # complaint, or inquiry (咨询: a question the knowledge base could not answer, for a cadre).
+    kind: Mapped[str] = mapped_column(String(16), default="complaint")
     confidence: Mapped[float] = mapped_column(default=0.0)
     explanation: Mapped[list[str]] = mapped_column(JSON, default=list)  # words that decided the category
     state: Mapped[str] = mapped_column(String(24), default="received")

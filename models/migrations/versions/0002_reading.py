@@ -1,0 +1,46 @@
+"""reading: case kind (complaint | inquiry), the knowledge base, pre-binding media and dialogue state
+
+Revision ID: 0002_reading
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+from models.base import UTCDateTime
+
+revision = "0002_reading"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=16), nullable=False, server_default="complaint"))
+    with op.batch_alter_table("resident", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("pending_media", sa.JSON(), nullable=False, server_default="[]"))
+        batch_op.add_column(sa.Column("dialogue", sa.JSON(), nullable=False, server_default="{}"))
+    op.create_table(
+        "knowledge_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("county", sa.String(length=64), nullable=False),
+        sa.Column("township", sa.String(length=64), nullable=False),
+        sa.Column("village", sa.String(length=64), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=False),
+        sa.Column("words", sa.JSON(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_entry")),
+    )
+    with op.batch_alter_table("knowledge_entry", schema=None) as batch_op:
+        batch_op.create_index("ix_knowledge_entry_scope", ["county", "township", "village"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_table("knowledge_entry")
+    with op.batch_alter_table("resident", schema=None) as batch_op:
+        batch_op.drop_column("dialogue")
+        batch_op.drop_column("pending_media")
+    with op.batch_alter_table("case", schema=None) as batch_op:
+        batch_op.drop_column("kind")
