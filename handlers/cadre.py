@@ -9,7 +9,7 @@ from bot.cases.outbox import notify_event
 from bot.cases.permissions import READ, can, sees_complainant
 from bot.cases.routing import route, township_handler
 from bot.timefmt import left, short
-from handlers.cases_common import action_label, find_case, split_args, state_label
+from handlers.cases_common import action_label, pick_case, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre, Case, CaseReporter, Escalation, Resident
@@ -17,7 +17,7 @@ from models import Cadre, Case, CaseReporter, Escalation, Resident
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
     "transfer": "转办 案件编号 姓名", "escalate": "上报 案件编号 理由", "reclassify": "改类 案件编号 类别",
-    "resolve": "办结 案件编号 答复",
+    "resolve": "办结 案件编号 答复", "answer": "答复 咨询编号 内容",
 }
 
 
@@ -31,6 +31,7 @@ def register(registry: Registry) -> None:
     registry.command("改类", roles=CADRE_ROLES)(reclassify)
     registry.command("办结", roles=CADRE_ROLES)(resolve)
     registry.command("我的", roles=CADRE_ROLES)(my_cases)
+    registry.command("答复", roles=CADRE_ROLES)(answer)
 
 
 def case_command(action: str, usage: str, needs_text: bool = False):
@@ -42,10 +43,10 @@ def case_command(action: str, usage: str, needs_text: bool = False):
             number, text = split_args(context.args)
             if not number or (needs_text and not text):
                 return context.text("case_usage", usage=USAGE[usage])
-            case = find_case(context.session, number)
-            if case is None:
-                return context.text("case_not_found", number=number)
             cadre = context.session.get(Cadre, sender.cadre_id)
+            case, problem = pick_case(context, number, lambda c: can(cadre, c, READ))
+            if case is None:
+                return problem
             real_action = action(case, cadre) if callable(action) else action
             if not can(cadre, case, real_action):
                 return context.text("case_refused", number=case.number)
@@ -162,6 +163,23 @@ def resolve(case: Case, text: str, cadre: Cadre, context: Context) -> str:
         notify_event(context.session, entry, reporter, "answer",
                      context.text("push_answer", number=case.number, answer=text), title=f"案件 {case.number} 已办结")
     return context.text("cadre_done", action="办结", number=case.number)
+
+
+def _answer_action(case: Case, cadre: Cadre) -> str:
+    return "accept" if case_life.allowed(case.state, "accept") else "resolve"
+
+
+@case_command(_answer_action, "answer", needs_text=True)
+def answer(case: Case, text: str, cadre: Cadre, context: Context) -> str:
+    """Answer a resident's inquiry (咨询): it is taken and resolved at once, and the answer goes to them."""
+    if case.kind != "inquiry":
+        return context.text("inquiry_only", number=case.number)
+    entry = case_life.answer_inquiry(context.session, case, cadre, text, context.now)
+    for reporter in _reporters(context.session, case):
+        notify_event(context.session, entry, reporter, "answer", context.text(
+            "push_inquiry_answer", number=case.number, answer=text, name=cadre.name, position=cadre.position),
+            title=f"咨询 {case.number} 已答复")
+    return context.text("cadre_done", action="答复", number=case.number)
 
 
 def my_cases(message: Message, sender: Sender, context: Context) -> str:

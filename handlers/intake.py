@@ -34,8 +34,11 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
     text = message.text.strip()
     if resident.village_id is None:
-        if text:  # kept, and filed as soon as they bind: never lost
+        if text:  # kept, and filed as soon as they bind: never lost (bot/reading keeps only complaint-like text)
             resident.pending_text = f"{resident.pending_text}\n{text}".strip()
+        if message.kind in ATTACHMENTS or message.kind == "voice":
+            resident.pending_media = [*resident.pending_media, media_item(message)]
+            return context.text("ask_bind_media")
         return context.text("ask_bind")
     if message.kind in ATTACHMENTS:
         return attach(message, resident, context)
@@ -51,20 +54,26 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
 
 
 def file_pending(session, resident: Resident, message: Message, context: Context) -> str | None:
-    """File what a resident wrote before binding; return its receipt, or None if nothing waited."""
-    text = resident.pending_text.strip()
-    if not text or resident.village is None:
+    """File what a resident wrote and sent before binding (text, photos, voice, locations); its receipt."""
+    text, media = resident.pending_text.strip(), list(resident.pending_media or [])
+    if not (text or media) or resident.village is None:
         return None
-    resident.pending_text = ""
-    return receipt(file_text(session, resident, text, context.config, classifier(context), context.now), context)
+    resident.pending_text, resident.pending_media = "", []
+    text = text or {"photo": "[图片]", "voice": "[语音]", "location": "[位置]", "video": "[视频]"}[media[0]["kind"]]
+    return receipt(file_text(session, resident, text, context.config, classifier(context), context.now, media), context)
+
+
+def media_item(message: Message) -> dict:
+    """The case's record of a photo, video, voice or location message."""
+    if message.kind == "location":
+        return {"kind": "location", "latitude": message.latitude, "longitude": message.longitude,
+                "label": message.label}
+    return {"kind": ATTACHMENTS.get(message.kind, message.kind), "media_id": message.media_id}
 
 
 def attach(message: Message, resident: Resident, context: Context) -> str:
     """Attach a photo or location to the resident's recent open case, or start a case with it."""
-    item = {"kind": ATTACHMENTS[message.kind], "media_id": message.media_id}
-    if message.kind == "location":
-        item = {"kind": "location", "latitude": message.latitude, "longitude": message.longitude,
-                "label": message.label}
+    item = media_item(message)
     window = timedelta(minutes=context.config["cases"]["attach_window_minutes"])
     case = context.session.scalar(select(Case).where(Case.resident_id == resident.id).order_by(Case.id.desc()).limit(1))
     if case is not None and case.open and case.updated_at >= context.now - window:

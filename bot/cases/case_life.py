@@ -77,3 +77,16 @@ def receive(session, case: Case, *, resident_id: int, now: datetime) -> CaseEven
                       to_state=case.state, note=case.text, at=now)
     session.add(entry)
     return entry
+
+
+def answer_inquiry(session, case: Case, cadre, text: str, now: datetime) -> CaseEvent:
+    """A cadre answers an inquiry: taken (first handler) and resolved with the answer in one step."""
+    if allowed(case.state, "accept"):
+        apply(session, case, "accept", actor_kind="cadre", actor_id=cadre.id, now=now)
+        case.owner = case.owner or cadre
+        case.assignee = None
+        case.accepted_at = case.accepted_at or now
+    entry = apply(session, case, "resolve", actor_kind="cadre", actor_id=cadre.id, now=now, note=text)
+    case.answer = text
+    case.resolved_at = now
+    return entry

@@ -12,7 +12,7 @@ import opencc
 # Mandarin words (边, 点, 仲, 食, 系) are only mapped inside longer Cantonese phrases.
 CANTONESE = {
     "点解": "为什么", "点样": "怎么样", "点算": "怎么办", "点办": "怎么办",
-    "边度": "哪里", "边处": "哪里", "边个": "谁", "边间": "哪间", "边位": "哪位",
+    "喺边": "在哪", "边度": "哪里", "边处": "哪里", "边个": "谁", "边间": "哪间", "边位": "哪位",
     "乜嘢": "什么", "乜": "什么", "咩": "什么",
     "而家": "现在", "宜家": "现在", "今日": "今天", "琴日": "昨天", "寻日": "昨天",
     "听日": "明天", "几时": "什么时候", "几多": "多少",
@@ -41,6 +41,11 @@ _SPACES_RE = re.compile(r"\s+")
 def _t2s() -> opencc.OpenCC:
     """The traditional → simplified converter, built once."""
     return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """NFKC (full-width digits, letters, colons and spaces) and simplified characters; lengths kept."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text or ""))
 
 
 def normalise(text: str) -> str:
