@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bot.cases.classifier import UNSORTED
-from bot.cases.filing import Filed, file_text, supplement
+from bot.cases.filing import Filed, file_text, recent_own_case, supplement
 from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
@@ -47,7 +47,9 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         filed = file_text(context.session, resident, "[语音]", context.config, classifier(context), context.now, media)
         return context.text("case_voice", number=filed.case.number)
     media = [{"kind": "voice", "media_id": message.media_id}] if message.kind == "voice" else None
-    if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED:
+    window = timedelta(minutes=context.config["cases"]["intake_window_minutes"])
+    if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED \
+            and recent_own_case(context.session, resident, window, context.now) is None:  # else: a fragment
         return context.text("help")
     return receipt(file_text(context.session, resident, text, context.config, classifier(context), context.now,
                              media), context)

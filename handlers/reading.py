@@ -137,6 +137,8 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
         resident.pending_text = f"{resident.pending_text}\n{text}".strip()
         dialogue.ask(resident, "village", context.now)
         return context.text("emergency_unbound", call=context.text(f"emergency_call_{reading.detail}"))
+    if state is not None and reading.kind == "complaint" and plain_length <= 8:  # a name we do not know
+        return context.text("bind_not_found", name=text)
     if reading.kind == "smalltalk" or plain_length <= 3:
         dialogue.ask(resident, "village", context.now)
         return context.text("ask_village")

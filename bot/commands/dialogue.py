@@ -13,7 +13,8 @@ def dialogue() -> None:
 @click.option("--data", "data", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="kind,text,expect CSV (default: dialogue.csv of the shared data).")
 @click.option("--show-wrong", is_flag=True, help="Print every row handled wrongly, with the bot's reply.")
-def evaluate(data: Path | None, show_wrong: bool) -> None:
+@click.option("--rules-only", is_flag=True, help="Classify by the keyword rules alone (no trained model).")
+def evaluate(data: Path | None, show_wrong: bool, rules_only: bool) -> None:
     """Play every row through a scratch bot; per-kind accuracy, then ``dialogue accuracy <value>``."""
     import os
 
@@ -24,7 +25,8 @@ def evaluate(data: Path | None, show_wrong: bool) -> None:
     data = data or clf.training_data_dir() / "dialogue.csv"
     if not data.is_file():
         raise click.ClickException(f"没有找到 {data}：请用 --data 指定")
-    model = clf.ensure_model(instance_path() / "classifier.joblib", read_config().get("categories") or {})
+    model = None if rules_only else clf.ensure_model(instance_path() / "classifier.joblib",
+                                                      read_config().get("categories") or {})
     right, total, accuracy, wrong, counts = run(read_rows(data), model, os.environ.get("REDIS_URL"))
     for kind in total:
         click.echo(f"{kind:<18} {right[kind]:>4}/{total[kind]:<4} {right[kind] / total[kind]:.3f}")

@@ -119,7 +119,11 @@ class Bench:
         return self.runtime.Session()
 
     def close(self) -> None:
+        """Stop what the bench started (its own Redis, when none was given) and remove its files."""
+        from bot.redis_server import stop_own_redis
+
         self.runtime.engine.dispose()
+        stop_own_redis(self.runtime.settings.instance_path)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

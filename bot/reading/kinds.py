@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.reading.normalise import normalise
+from bot.reading.normalise import normalise, simplified
 
 # WeChat's emoticon codes ([OK], [抱拳]), emoji and punctuation say nothing a case needs.
 _NOISE = re.compile(r"\[[^\[\]]{1,6}\]|[^\w\u4e00-\u9fff]+|_")
@@ -88,9 +88,10 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
         if pattern.search(norm):
             return Reading("emergency", kind, norm)
     if awaiting_verdict:
-        unhappy = _UNSATISFIED.match(norm)
-        if unhappy:
-            return Reading("verdict", "unsatisfied:" + norm[unhappy.end():].strip(), norm)
+        if _UNSATISFIED.match(norm):
+            written = simplified(text)  # the reason as written, not in its normal form
+            reason = written[written.find("满") + 2:] if "满" in written else norm
+            return Reading("verdict", "unsatisfied:" + reason.lstrip(" ,:。!~、").strip(), norm)
         if _SATISFIED.match(plain) and len(plain) <= 12:
             return Reading("verdict", "satisfied", norm)
     complaint = _COMPLAINT.search(norm) is not None
