@@ -20,7 +20,8 @@ class Case(Base):
         # The three rates and summaries (bot/reports/rates.py) scan a village's cases of a period; on
         # PostgreSQL the included columns let them read the index alone (no heap visit per case).
         Index("ix_case_village_received", "village_id", "received_at",
-              postgresql_include=["state", "accepted_at", "contact_due_at", "resolve_due_at", "reopened", "category"]),
+              postgresql_include=["state", "accepted_at", "contact_due_at", "resolve_due_at", "reopened", "category",
+                                  "kind"]),
         # Oldest-open and overdue lists read only open cases; this stays small as cases close.
         Index("ix_case_open_village_received", "village_id", "received_at",
               sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),

@@ -307,3 +307,13 @@ def test_dialogue_evaluate_prints_per_kind_and_the_accuracy(cli_env, tmp_path):
     lines = result.output.strip().splitlines()
     assert lines[-1] == "dialogue accuracy 1.0000"
     assert any(line.startswith("smalltalk") and "1/1" in line for line in lines)
+
+
+def test_inquiries_are_counted_apart_from_complaints_in_the_weekly_summary(chat, runtime):
+    chat.say("o_a", "低保怎么申请")
+    chat.tick(minutes=5)
+    chat.say("o_a", "村口的水泥路坏了 车子过不去")
+    summary = chat.say("o_leader", "周报")
+    assert "收到 1（0）件" in summary  # the complaint alone
+    assert "群众咨询 1 件" in summary and "已答复 0" in summary
+    assert "咨询 1" not in summary.split("群众咨询")[0]  # not among the complaints' categories
