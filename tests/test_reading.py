@@ -317,3 +317,19 @@ def test_inquiries_are_counted_apart_from_complaints_in_the_weekly_summary(chat,
     assert "收到 1（0）件" in summary  # the complaint alone
     assert "群众咨询 1 件" in summary and "已答复 0" in summary
     assert "咨询 1" not in summary.split("群众咨询")[0]  # not among the complaints' categories
+
+
+def test_demo_ships_its_knowledge_base_once(runtime):
+    from pathlib import Path
+
+    from bot.demo.data import import_demo_knowledge
+
+    source = Path(__file__).resolve().parent.parent / "bot" / "demo" / "knowledge.yaml"
+    import_demo_knowledge(runtime.Session, source)
+    with runtime.Session.begin() as session:
+        entries = session.scalars(select(KnowledgeEntry)).all()
+        assert len(entries) >= 5 and all(e.answer and e.words for e in entries)
+        session.delete(entries[0])  # an administrator's change
+    import_demo_knowledge(runtime.Session, source)  # a second demo start keeps it
+    with runtime.Session() as session:
+        assert len(session.scalars(select(KnowledgeEntry)).all()) == len(entries) - 1
