@@ -23,7 +23,7 @@ EMERGENCY_CALLS = {"fire": "119", "violence": "110", "medical": "120", "flood": 
 
 def register(registry: Registry) -> None:
     """Read residents' free text before intake files it."""
-    registry.kind("text", roles=None)(read_text)
+    registry.kind("text", "voice", roles=None)(read_text)  # voice: WeChat's speech recognition text
 
 
 def _settings(context: Context) -> dict:
