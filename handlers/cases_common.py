@@ -21,6 +21,7 @@ def pick_case(context, number: str, visible) -> tuple[Case | None, str | None]:
     A full number is looked up as it is; bare digits (``3``, ``00003``) are a serial: the visible
     cases whose number ends in it, and when several do, the caller is asked which.
     """
+    number = number.removesuffix("号")  # "12号"
     if not number.isdigit():  # a full number: the caller checks its right to the case
         case = find_case(context.session, number)
         return (case, None) if case is not None else (None, context.text("case_not_found", number=number))

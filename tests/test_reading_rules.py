@@ -48,3 +48,10 @@ def test_verdicts_are_read_only_when_one_is_awaited():
     assert read("满意的", awaiting_verdict=True).detail == "satisfied"
     assert read("唔满意 搞咗咁耐都冇用", awaiting_verdict=True).detail == "unsatisfied:搞咗咁耐都冇用"
     assert read("不满意", awaiting_verdict=True).detail == "unsatisfied:"
+
+
+@pytest.mark.parametrize("typed, command", [
+    ("查进度", Command("进度", "")), ("帮我看看联系卡", Command("联系卡", "")), ("我要绑定东坑", Command("绑定", "东坑")),
+])
+def test_lead_in_words_before_a_command(typed, command):
+    assert match_command(typed, WORDS) == command

@@ -18,6 +18,8 @@ FREE_ARGS = frozenset({"绑定"})
 # Initials and finals the pinyin input method (and Guangdong accents) mix up.
 _FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINAL_FOLDS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
+# Words people put before a command ("查进度", "帮我看看联系卡", "我要绑定东坑").
+_LEAD = re.compile(r"^(请|我要|我想|帮我|麻烦)?(查一下|查查|查询|查看|看一下|看看|查|看)?")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,15 @@ def _args(word: str, rest: str) -> str | None:
 def match_command(text: str, words) -> Command | None:
     """The command among ``words`` that ``text`` was meant as, with its argument; None for free text."""
     light = simplified(text).strip()
+    found = _match(light, words)
+    lead = _LEAD.match(light).end()
+    if found is None and 0 < lead < len(light):
+        found = _match(light[lead:], words)
+    return found
+
+
+def _match(light: str, words) -> Command | None:
+    """``match_command`` on the text without lead-in words."""
     whole = _TRAILING.sub("", light)
     if not whole:
         return None
