@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bot.cases.classifier import UNSORTED
-from bot.cases.filing import Filed, file_text, recent_own_case, supplement
+from bot.cases.filing import Filed, alert_emergency, file_text, recent_own_case, supplement
+from bot.reading.kinds import read
 from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
@@ -62,7 +63,11 @@ def file_pending(session, resident: Resident, message: Message, context: Context
         return None
     resident.pending_text, resident.pending_media = "", []
     text = text or {"photo": "[图片]", "voice": "[语音]", "location": "[位置]", "video": "[视频]"}[media[0]["kind"]]
-    return receipt(file_text(session, resident, text, context.config, classifier(context), context.now, media), context)
+    urgent = read(text).kind == "emergency"  # told 110/119/120 before binding; the team hears at once now
+    filed = file_text(session, resident, text, context.config, classifier(context), context.now, media, urgent=urgent)
+    if urgent:
+        alert_emergency(session, filed.case, context.config)
+    return receipt(filed, context)
 
 
 def media_item(message: Message) -> dict:

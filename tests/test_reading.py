@@ -333,3 +333,13 @@ def test_demo_ships_its_knowledge_base_once(runtime):
     import_demo_knowledge(runtime.Session, source)  # a second demo start keeps it
     with runtime.Session() as session:
         assert len(session.scalars(select(KnowledgeEntry)).all()) == len(entries) - 1
+
+
+def test_emergency_before_binding_is_advised_then_filed_urgent_at_binding(chat, runtime, roster):
+    reply = chat.say("o_new", "屋企着火喇 快啲嚟")
+    assert "119" in reply and "哪个村" in reply and cases(runtime) == []
+    assert "已绑定" in chat.say("o_new", "东坑村")
+    [case] = cases(runtime)
+    assert case.urgent and case.text == "屋企着火喇 快啲嚟"
+    assert {(p.recipient_id, p.kind) for p in pushes(runtime) if p.kind == "emergency"} == {
+        (roster["leader"], "emergency"), (roster["secretary"], "emergency")}
