@@ -12,8 +12,9 @@ from bot.reading import dialogue, knowledge
 from bot.reading.kinds import read
 from bot.reading.normalise import normalise
 from bot.reading.places import villages_named
-from handlers import binding, card, resident as resident_cases
-from handlers.intake import classifier, receipt
+from handlers import binding, card
+from handlers import resident as resident_cases
+from handlers.intake import classifier
 from handlers.message import Message, Sender
 from handlers.registry import PASS, Context, Registry
 from models import Case, Resident
@@ -99,9 +100,9 @@ def question(text: str, resident: Resident, context: Context) -> str:
     who = case.assignee
     if who is None:
         return context.text("inquiry_unrouted", number=case.number)
-    hours = context.config["time_limits"].get("inquiry", context.config["time_limits"]["default"])
+    hours = round((case.resolve_due_at - case.received_at).total_seconds() / 3600)  # its configured limit
     return context.text("inquiry_filed", number=case.number, name=who.name, position=who.position, phone=who.phone,
-                        hours=hours.get("resolve_hours") or 24 * hours.get("resolve_days", 1))
+                        hours=hours)
 
 
 def which_case(message: Message, sender: Sender, state: dict, context: Context) -> str | None:

@@ -19,7 +19,8 @@ def evaluate(data: Path | None, show_wrong: bool, rules_only: bool) -> None:
     import os
 
     from bot.cases import classifier as clf
-    from bot.reading.evaluate import evaluate as run, read_rows
+    from bot.reading.evaluate import evaluate as run
+    from bot.reading.evaluate import read_rows
     from bot.settings import instance_path, read_config
 
     data = data or clf.training_data_dir() / "dialogue.csv"

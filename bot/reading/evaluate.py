@@ -13,13 +13,14 @@ import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import count
 from pathlib import Path
 
-from sqlalchemy import func, select, text as sql
+from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
-NOW = datetime(2026, 11, 24, 2, 0, tzinfo=timezone.utc)  # a Tuesday, 10:00 China time
+NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # a Tuesday, 10:00 China time
 NUMBER = "T1-2026-00012"
 PLACEHOLDERS = {"{Nl}": NUMBER.lower(), "{NW}": "".join(chr(ord(c) + 0xFEE0) if c != " " else c for c in NUMBER),
                 "{N}": NUMBER, "{n5}": "00012", "{nw}": "１２", "{n}": "12"}
@@ -74,8 +75,8 @@ class Bench:
 
     def __init__(self, model: Path | None, redis_url: str | None) -> None:
         from bot import create_app
-        from bot.migrate import upgrade
         from bot.db import make_engine, make_sessionmaker
+        from bot.migrate import upgrade
 
         self.dir = Path(tempfile.mkdtemp(prefix="dialogue"))
         self.template = self.dir / "template.sqlite3"
