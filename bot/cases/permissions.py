@@ -9,6 +9,8 @@ from sqlalchemy import or_, select
 from models import Cadre, Case, Membership, Team, Township, Village
 
 READ = "detail"
+# Roles that act on every case of their scope (a team's villages, a township), beyond their own.
+MANAGERS = frozenset({"leader", "secretary"})
 # Before acceptance the assignee may pass a case on; afterwards only a leader or secretary may.
 ASSIGNEE_ONLY_BEFORE_ACCEPT = {"transfer"}
 
