@@ -104,14 +104,15 @@ def apply(session, case: Case, action: str, *, actor_kind: str, actor_id: int | 
 def lock(session, case: Case) -> Case:
     """Re-read the case locked until the transaction ends, so two moves on one case take turns."""
     session.flush()  # nothing pending may be lost when the case is re-read
+    case_id = case.id  # read before expiring: reading it after would reload the case before the lock
     session.expire(case)  # every field, owner and assignee included, loads afresh after the lock
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(Case).where(Case.id == case.id).with_for_update())
+        session.execute(select(Case).where(Case.id == case_id).with_for_update())
     else:
         # SQLite has no row locks, and its deferred transactions let two readers race. A write takes
         # the database's write lock until commit (as BEGIN IMMEDIATE would), so the read after it
         # is the latest and no one else changes the case before we commit.
-        session.execute(update(Case).where(Case.id == case.id).values(state=Case.state)
+        session.execute(update(Case).where(Case.id == case_id).values(state=Case.state)
                         .execution_options(synchronize_session=False))
     return case
 
