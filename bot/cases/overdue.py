@@ -13,14 +13,12 @@ from bot.delivery.channels import china_short as short
 from bot.timefmt import working_days_after
 from models import Cadre, Case
 
-CLOSED = ("resolved", "confirmed", "closed_unresolved")
-
 
 def overdue_ladder(session, config: dict, now: datetime) -> int:
     """Write the reminders due at ``now`` for every open case; returns how many were new."""
     rules = config["notifications"]["schedules"]
     soon = now + timedelta(hours=rules["remind_before_hours"])
-    cases = session.scalars(select(Case).where(Case.state.not_in(CLOSED), Case.resolve_due_at <= soon)
+    cases = session.scalars(select(Case).where(Case.open, Case.resolve_due_at <= soon)
                             .order_by(Case.id)).all()
     return sum(_climb(session, case, config, now) for case in cases)
 

@@ -9,6 +9,8 @@ from sqlalchemy import or_, select
 from models import Cadre, Case, Membership, Team, Township, Village
 
 READ = "detail"
+# Roles that read figures of their scope: summaries by chat (周报, 超时) and the dashboard.
+READERS = frozenset({"leader", "secretary", "supervisor"})
 # Roles that act on every case of their scope (a team's villages, a township), beyond their own.
 MANAGERS = frozenset({"leader", "secretary"})
 # Before acceptance the assignee may pass a case on; afterwards only a leader or secretary may.
