@@ -259,7 +259,8 @@ def recategorise(session, case: Case, cadre: Cadre, category: str, config: dict,
     if case.owner_id is None:
         target = route(session, case.village, category, config)
         if target is not None and target.id != case.assignee_id:
-            assign(session, case, target, config, now, actor=cadre, action="transfer", note=f"改类后转给 {target.name}")
+            action = "assign" if case.state == "received" else "transfer"  # a case nobody had yet is assigned
+            assign(session, case, target, config, now, actor=cadre, action=action, note=f"改类后转给 {target.name}")
     return entry
 
 

@@ -15,6 +15,8 @@ READERS = frozenset({"leader", "secretary", "supervisor"})
 MANAGERS = frozenset({"leader", "secretary"})
 # Before acceptance the assignee may pass a case on; afterwards only a leader or secretary may.
 ASSIGNEE_ONLY_BEFORE_ACCEPT = {"transfer"}
+# Closing without solving is the first handler's call (or a leader's): an assignee accepts it first.
+OWNER_ONLY = {"close_unresolved"}
 
 
 def scope_of(cadre: Cadre, case: Case) -> str | None:
@@ -42,6 +44,8 @@ def can(cadre: Cadre, case: Case, action: str) -> bool:
         return scope == "secretary"
     if scope == "handler" and action in ASSIGNEE_ONLY_BEFORE_ACCEPT:
         return case.owner_id is None and case.assignee_id == cadre.id
+    if scope == "handler" and action in OWNER_ONLY:
+        return case.owner_id == cadre.id
     return True
 
 
