@@ -4,6 +4,8 @@ from sqlalchemy import select
 from bot.cases.case_life import ENDED, CaseError, IllegalMove, NotAllowed, UnknownCategory
 from models import Case
 
+VERDICTS = ("confirm", "reopen")  # a resident's word on the answer, not more work on the case
+
 
 def split_args(args: str) -> tuple[str, str]:
     """The case number and the rest of a command's arguments."""
@@ -36,6 +38,6 @@ def refusal(context, error: CaseError) -> str:
     action = action_label(context, error.action)
     if isinstance(error, IllegalMove) and error.action == "accept" and error.owner and error.state not in ENDED:
         return context.text("case_taken", number=error.number, name=error.owner)
-    if error.state in ENDED:
+    if error.state in ENDED and error.action not in VERDICTS:
         return context.text("case_ended", number=error.number, state=state_label(context, error.state), action=action)
     return context.text("case_illegal", number=error.number, state=state_label(context, error.state), action=action)
