@@ -77,6 +77,7 @@ def consistent(case: Case, events: list[CaseEvent]) -> list[str]:
 
 
 def resident_pushes(pushes: list[Notification], kind: str) -> int:
+    """How many of the pushes of ``kind`` went to residents."""
     return sum(1 for push in pushes if push.recipient_kind == "resident" and push.kind == kind)
 
 

@@ -143,6 +143,7 @@ def reporters(session, case: Case) -> list[Resident]:
 
 
 def _tell_reporters(session, entry: CaseEvent, kind: str, content: str, title: str) -> None:
+    """One push per reporter about one ledger entry."""
     for resident in reporters(session, entry.case):
         notify_event(session, entry, resident, kind, content, title=title)
 
