@@ -20,8 +20,8 @@ def oldest_open(session, villages, limit: int = 5) -> list[Case]:
 
 
 def overdue(session, villages, now: datetime, limit: int = 50) -> list[Case]:
-    """Open cases past their resolve limit, or not accepted past their contact limit, latest due first."""
-    return list(session.scalars(_open(villages).where(Case.overdue(now)).order_by(Case.resolve_due_at, Case.id).limit(limit)))
+    """Overdue cases (``Case.overdue``), most overdue first."""
+    return list(session.scalars(_open(villages).where(Case.overdue(now)).order_by(Case.due_at, Case.id).limit(limit)))
 
 
 def escalated(session, township_id: int) -> list[tuple[Case, Escalation | None]]:
