@@ -4,9 +4,9 @@ import re
 from sqlalchemy import select
 
 from bot.cases import case_life
-from bot.cases.outbox import notify_event
+from bot.cases.case_life import CaseError
 from bot.reading import dialogue
-from handlers.cases_common import pick_case, split_args, state_label
+from handlers.cases_common import pick_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Case, CaseReporter, Resident
@@ -28,11 +28,12 @@ def _reporter(context: Context, sender: Sender, case: Case) -> CaseReporter | No
         CaseReporter.case_id == case.id, CaseReporter.resident_id == sender.resident_id))
 
 
-def _my_case(context: Context, sender: Sender, number: str) -> tuple[Case | None, CaseReporter | None]:
-    """The case if this resident reported it (others' cases do not exist for them)."""
-    case, _ = pick_case(context, number, lambda c: _reporter(context, sender, c) is not None)
-    reporter = _reporter(context, sender, case) if case is not None else None
-    return (case, reporter) if reporter else (None, None)
+def _my_case(context: Context, sender: Sender, number: str) -> tuple[Case | None, str | None]:
+    """The case if this resident reported it (others' cases do not exist for them), or the reply why not."""
+    case, problem = pick_case(context, number, lambda c: _reporter(context, sender, c) is not None)
+    if case is not None and _reporter(context, sender, case) is None:
+        return None, context.text("case_not_found", number=number)
+    return case, problem
 
 
 def awaiting_verdict(session, resident_id: int) -> list[Case]:
@@ -43,28 +44,24 @@ def awaiting_verdict(session, resident_id: int) -> list[Case]:
 
 
 def _verdict_case(context: Context, sender: Sender, number: str, verdict: str, reason: str = ""):
-    """(case, reporter, None) for the case a verdict is about, or (None, None, reply) asking or refusing.
+    """(case, None) for the case a verdict is about, or (None, reply) asking which or refusing.
 
     Without a number the verdict is about the one case awaiting it; with several, the resident is
-    asked which (and the next message answers: ``bot/reading``).
+    asked which (and the next message answers: ``handlers/reading.py``).
     """
     if number:
-        case, reporter = _my_case(context, sender, number)
-        if case is None:
-            _, problem = pick_case(context, number, lambda c: _reporter(context, sender, c) is not None)
-            return None, None, problem or context.text("case_not_found", number=number)
-        return case, reporter, None
+        return _my_case(context, sender, number)
     waiting = awaiting_verdict(context.session, sender.resident_id)
     if not waiting:
-        return None, None, context.text("verdict_none")
+        return None, context.text("verdict_none")
     if len(waiting) > 1:
         resident = context.session.get(Resident, sender.resident_id)
         dialogue.ask(resident, "verdict", context.now, verdict=verdict, reason=reason,
                      cases=[c.number for c in waiting])
         lines = "\n".join(context.text("verdict_choice_line", index=i, number=c.number, category=c.category)
                           for i, c in enumerate(waiting, start=1))
-        return None, None, context.text("verdict_which", choices=lines)
-    return waiting[0], _reporter(context, sender, waiting[0]), None
+        return None, context.text("verdict_which", choices=lines)
+    return waiting[0], None
 
 
 def _number_and_rest(args: str) -> tuple[str, str]:
@@ -77,9 +74,9 @@ def progress(message: Message, sender: Sender, context: Context) -> str:
     """All my cases in one line each, or one case in full with its answer."""
     number, _ = split_args(context.args)
     if number:
-        case, _ = _my_case(context, sender, number)
+        case, problem = _my_case(context, sender, number)
         if case is None:
-            return context.text("case_not_found", number=number)
+            return problem
         owner = case.owner or case.assignee
         return context.text(
             "progress_detail", number=case.number, category=case.category, state=state_label(context, case.state),
@@ -96,15 +93,13 @@ def progress(message: Message, sender: Sender, context: Context) -> str:
 def satisfied(message: Message, sender: Sender, context: Context) -> str:
     """Confirm the answer: the case is done (``满意``, ``满意 N``, ``满意 谢谢``)."""
     number, _ = _number_and_rest(context.args)
-    case, reporter, problem = _verdict_case(context, sender, number, "satisfied")
+    case, problem = _verdict_case(context, sender, number, "satisfied")
     if case is None:
         return problem
-    if not case_life.allowed(case.state, "confirm"):
-        return context.text("case_illegal", number=case.number, state=state_label(context, case.state), action="确认满意")
-    case_life.apply(context.session, case, "confirm", actor_kind="resident", actor_id=sender.resident_id,
-                    now=context.now)
-    reporter.verdict = "satisfied"
-    case.confirmed_at = context.now
+    try:
+        case_life.confirm(context.session, case, context.session.get(Resident, sender.resident_id), context.now)
+    except CaseError as error:
+        return refusal(context, error)
     return context.text("verdict_thanks", number=case.number)
 
 
@@ -113,17 +108,12 @@ def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     number, reason = _number_and_rest(context.args)
     if not reason:
         return context.text("verdict_needs_reason", number=number or "")
-    case, reporter, problem = _verdict_case(context, sender, number, "unsatisfied", reason)
+    case, problem = _verdict_case(context, sender, number, "unsatisfied", reason)
     if case is None:
         return problem
-    if not case_life.allowed(case.state, "reopen"):
-        return context.text("case_illegal", number=case.number, state=state_label(context, case.state), action="重新办理")
-    entry = case_life.apply(context.session, case, "reopen", actor_kind="resident", actor_id=sender.resident_id,
-                            now=context.now, note=reason)
-    reporter.verdict = "unsatisfied"
-    case.reopened += 1
-    case.confirmed_at = None
-    if case.owner is not None:
-        notify_event(context.session, entry, case.owner, "reopened",
-                     context.text("push_reopened", number=case.number, reason=reason), title=f"重新办理 {case.number}")
+    try:
+        case_life.reopen(context.session, case, context.session.get(Resident, sender.resident_id), reason,
+                         context.config, context.now)
+    except CaseError as error:
+        return refusal(context, error)
     return context.text("verdict_reopened", number=case.number)
