@@ -15,7 +15,7 @@ from models import Cadre, Case
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
     "transfer": "转办 案件编号 姓名", "escalate": "上报 案件编号 理由", "reclassify": "改类 案件编号 类别",
-    "resolve": "办结 案件编号 答复",
+    "resolve": "办结 案件编号 答复", "answer": "答复 咨询编号 内容",
 }
 
 
