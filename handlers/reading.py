@@ -126,22 +126,27 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     """Unbound: a village name binds; a complaint is kept for after binding; anything else asks where."""
     text = message.text.strip()
     reading = read(text)
-    if reading.kind in ("smalltalk", "station", "contact", "progress", "question"):
-        if reading.kind != "smalltalk" or state is None:
-            dialogue.ask(resident, "village", context.now)
-            return context.text("ask_village" if reading.kind == "smalltalk" else "ask_village_first")
-    villages, key = villages_named(context.session, text)
     plain_length = len(normalise(text).replace(" ", ""))
-    if villages and (state is not None or plain_length - len(key) <= 6):
-        return binding.offer(resident, villages, key, message, context)
+    villages, key = villages_named(context.session, text) if reading.kind != "smalltalk" else ([], "")
+    names_only = bool(villages) and plain_length - len(key) <= 6  # "东坑村的村民", "白石镇东坑"
+    # The answer to "哪个村？" that names no village we know: not a complaint to keep.
+    unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
+    if reading.kind == "emergency" or (reading.kind == "complaint" and not names_only and not unknown_name
+                                       and plain_length > 3):
+        resident.pending_text = f"{resident.pending_text}\n{text}".strip()  # filed once they bind
     if reading.kind == "emergency":
-        resident.pending_text = f"{resident.pending_text}\n{text}".strip()
+        advice = context.text("emergency_unbound", call=context.text(f"emergency_call_{reading.detail}"))
+        if villages:
+            return advice + "\n\n" + binding.offer(resident, villages, key, message, context)
         dialogue.ask(resident, "village", context.now)
-        return context.text("emergency_unbound", call=context.text(f"emergency_call_{reading.detail}"))
-    if state is not None and reading.kind == "complaint" and plain_length <= 8:  # a name we do not know
-        return context.text("bind_not_found", name=text)
-    if reading.kind == "smalltalk" or plain_length <= 3:
-        dialogue.ask(resident, "village", context.now)
-        return context.text("ask_village")
+        return advice
+    if villages and (names_only or state is not None):
+        return binding.offer(resident, villages, key, message, context)
     dialogue.ask(resident, "village", context.now)
-    return PASS  # complaint-like: intake keeps it and files it once they bind
+    if unknown_name:
+        return context.text("bind_not_found", name=text)
+    if reading.kind == "smalltalk" or (reading.kind == "complaint" and plain_length <= 3):
+        return context.text("ask_village")
+    if reading.kind != "complaint":  # a question: answered once we know the village, not kept
+        return context.text("ask_village_first")
+    return context.text("ask_bind")

@@ -343,3 +343,12 @@ def test_emergency_before_binding_is_advised_then_filed_urgent_at_binding(chat, 
     assert case.urgent and case.text == "屋企着火喇 快啲嚟"
     assert {(p.recipient_id, p.kind) for p in pushes(runtime) if p.kind == "emergency"} == {
         (roster["leader"], "emergency"), (roster["secretary"], "emergency")}
+
+
+def test_before_binding_questions_are_not_kept_and_a_complaint_naming_the_village_binds_and_files(chat, runtime):
+    assert "哪个村" in chat.say("o_new", "驻点干部哪天来")
+    assert "哪个村" in chat.say("o_new", "低保怎么申请")
+    reply = chat.say("o_new", "东坑村村口的路灯坏了好几天了")  # after "哪个村？": binds, and the complaint is filed
+    assert "已绑定" in reply
+    [case] = cases(runtime)
+    assert case.text == "东坑村村口的路灯坏了好几天了" and case.number in reply
