@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, select, update
 
 from bot.delivery.jobs import QUEUE, current_runtime
 from bot.delivery.pauses import in_quiet_hours
+from bot.delivery.waiting import expire as expire_waiting
 from models import Notification, utcnow
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def relay_once(runtime, now: datetime | None = None) -> int:
     now = now or utcnow()
     cfg = runtime.config["notifications"]
     with runtime.Session.begin() as session:
+        expire_waiting(session, now, cfg)
         claims = claim(session, now, cfg)
     if not claims:
         return 0
