@@ -41,6 +41,8 @@ class Settings:
     wecom_agent_id: str | None = None
     wecom_token: str | None = None  # the WeCom app's callback Token (the /wecom endpoint)
     wecom_aes_key: str | None = None  # and its EncodingAESKey
+    media_s3_bucket: str | None = None  # residents' photos and voice go here; unset: instance/media/
+    media_s3_endpoint_url: str | None = None  # an S3-compatible server (MinIO, OSS, COS); unset: AWS
 
 
 def _read_yaml(path: Path) -> dict:
@@ -159,4 +161,7 @@ def load_settings(overrides: dict | None = None) -> Settings:
         wecom_agent_id=env.get("WECOM_AGENT_ID") or None,
         wecom_token=env.get("WECOM_TOKEN") or None,
         wecom_aes_key=_aes_key(env.get("WECOM_AES_KEY"), "WECOM_AES_KEY"),
+        media_s3_bucket=env.get("MEDIA_S3_BUCKET") or None,
+        media_s3_endpoint_url=_url("MEDIA_S3_ENDPOINT_URL", env["MEDIA_S3_ENDPOINT_URL"], ("http://", "https://"))
+        if env.get("MEDIA_S3_ENDPOINT_URL") else None,
     )

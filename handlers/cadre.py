@@ -8,6 +8,7 @@ from bot.cases.filing import assign
 from bot.cases.outbox import notify_event
 from bot.cases.permissions import READ, can, sees_complainant
 from bot.cases.routing import route, township_handler
+from bot.media.attachments import files, link_token, map_url
 from bot.timefmt import left, short
 from handlers.cases_common import action_label, find_case, split_args, state_label
 from handlers.message import Message, Sender
@@ -79,17 +80,37 @@ def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
                         resolve_due=short(case.resolve_due_at))
 
 
+def _attachments(case: Case, context: Context) -> str:
+    """One line per photo, voice, video and location of the case, with a link to open it."""
+    labels = context.config["labels"]["attachments"]
+    stored = {f.media_id: f for f in files(context.session, case.id)}
+    base = context.services.get("dashboard_url", "").rstrip("/")
+    lines = []
+    for item in case.media or []:
+        if item.get("kind") == "location":
+            lines.append(context.text("attachment_location", label=item.get("label") or "",
+                                      url=map_url(item["latitude"], item["longitude"], item.get("label", ""))))
+            continue
+        found = stored.get(item.get("media_id"))
+        token = link_token(context.services, found.id) if found is not None and found.state == "stored" else None
+        state = labels["states"].get(found.state if found else "pending")
+        where = f"{base}/dashboard/m/{token}" if token else state
+        lines.append(context.text("attachment_line", kind=labels.get(item.get("kind"), item.get("kind")), where=where))
+    return "\n" + context.text("attachments", lines="\n".join(lines)) if lines else ""
+
+
 @case_command(READ, "detail")
 def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Show a case; the complainant of a complaint about village cadres only to its handler."""
     complainant = f"群众（微信尾号 {case.resident.openid[-4:]}）"
-    return context.text(
+    reply = context.text(
         "cadre_detail", number=case.number, category=case.category, state=state_label(context, case.state),
         village=case.village.name, reporters=case.reporters, text=case.text,
         complainant=complainant if sees_complainant(cadre, case) else context.text("complainant_hidden"),
         owner=case.owner.name if case.owner else "—", assignee=case.assignee.name if case.assignee else "—",
         explanation="、".join(case.explanation) or "—", contact_due=short(case.contact_due_at),
         resolve_due=short(case.resolve_due_at))
+    return reply + _attachments(case, context)
 
 
 @case_command("note", "note", needs_text=True)

@@ -38,6 +38,7 @@ MOVES: dict[str, Move] = {
     "close_unresolved": Move(OPEN, "closed_unresolved"),
     "confirm": Move(frozenset({"resolved"}), "confirmed"),
     "reopen": Move(frozenset({"resolved", "confirmed"}), "reopened"),
+    "media_failed": Move(STATES, None),  # a photo or voice could not be copied from WeChat (bot/media/)
 }
 
 

@@ -14,6 +14,7 @@ from bot.cases import case_life
 from bot.cases.classifier import tokens
 from bot.cases.outbox import notify_event
 from bot.cases.routing import is_township_level, route
+from bot.media.attachments import track
 from bot.timefmt import working_days_after
 from models import Case, CaseCounter, CaseReporter, Resident, Village
 
@@ -102,6 +103,9 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
     if twin is not None and twin.resident_id != resident.id:
         co_report(session, twin, resident, text, now)
+        if media:  # a co-reporter's photo or voice belongs to the case too
+            twin.media = [*twin.media, *media]
+            track(session, twin, media, now)
         return Filed(twin, "co_report")
     return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
 
@@ -112,6 +116,7 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
         case.text = f"{case.text}\n{text}" if case.text else text
     if media:
         case.media = [*case.media, *media]
+        track(session, case, media, now)  # photos and voice are copied out of WeChat by the worker
     case.updated_at = now
     case_life.apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now,
                     note=text, data={"media": media} if media else None)
@@ -139,6 +144,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
+    track(session, case, media, now)
     case_life.receive(session, case, resident_id=resident.id, now=now)
     assign(session, case, handler, config, now, actor=None)
     return case

@@ -103,6 +103,9 @@ def relay_job(now: datetime | None = None) -> int:
         runtime.redis.delete(KICK_KEY)  # before the claim: a kick from now on queues another run
     except redis.RedisError:
         pass  # the claim below fails to queue too and says so
+    from bot.media.download import relay_downloads
+
+    relay_downloads(runtime, now)  # residents' photos and voice, copied out of WeChat
     return relay_once(runtime, now)
 
 

@@ -457,6 +457,15 @@ def create_fake_app(state: FakeWeChatState | None = None) -> Flask:
         state.user_activity(data["openid"], data.get("at"))
         return jsonify(ok=True)
 
+    @app.post("/_fake/media")
+    def fake_media():
+        """Store a file as if a user had sent it (a photo, a voice message): returns its media_id."""
+        data = request.get_data()
+        if not data:
+            return jsonify(error="file bytes required"), 400
+        kind = request.args.get("type", "image")
+        return jsonify(media_id=state.store_media(kind, request.mimetype or "application/octet-stream", data))
+
     @app.post("/_fake/config")
     def fake_config():
         try:
@@ -509,6 +518,10 @@ class FakeWeChatServer:
 
     def configure(self, **options) -> None:
         self.state.configure(**options)
+
+    def add_media(self, data: bytes, content_type: str, kind: str = "image") -> str:
+        """A file the fake serves from ``media/get``, as if a user had sent it; its media_id."""
+        return self.state.store_media(kind, content_type, data)
 
     def reset(self) -> None:
         self.state.reset()
