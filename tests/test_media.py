@@ -142,3 +142,17 @@ def test_keys_never_leave_the_store(tmp_path):
     for key in ("../escape.jpg", "/etc/passwd", "a/../../b"):
         with pytest.raises(ValueError):
             store.put(key, b"x", "image/jpeg")
+
+
+def test_the_relay_queues_downloads_and_the_worker_stores_them(chat, runtime, fake, app):
+    from bot.delivery.jobs import run_worker
+    from bot.delivery.relay import relay_job
+
+    photo = jpeg((10, 90, 200))
+    chat.send(RESIDENT, "image", media_id=fake.add_media(photo, "image/jpeg"))
+    with app.app_context():
+        relay_job()  # what the kick after each message and the scheduler run
+    assert files(runtime)[0].state == "fetching"
+    run_worker(app, burst=True)
+    [row] = files(runtime)
+    assert row.state == "stored" and media_store(runtime).get(row.key) == photo
