@@ -8,7 +8,7 @@ from bot.cases.filing import assign
 from bot.cases.outbox import notify_event
 from bot.cases.permissions import READ, can, sees_complainant
 from bot.cases.routing import route, township_handler
-from bot.media.attachments import files, link_token, map_url
+from bot.media.attachments import attachments, link_token
 from bot.timefmt import left, short
 from handlers.cases_common import action_label, find_case, split_args, state_label
 from handlers.message import Message, Sender
@@ -82,20 +82,16 @@ def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 
 def _attachments(case: Case, context: Context) -> str:
     """One line per photo, voice, video and location of the case, with a link to open it."""
-    labels = context.config["labels"]["attachments"]
-    stored = {f.media_id: f for f in files(context.session, case.id)}
     base = context.services.get("dashboard_url", "").rstrip("/")
     lines = []
-    for item in case.media or []:
-        if item.get("kind") == "location":
-            lines.append(context.text("attachment_location", label=item.get("label") or "",
-                                      url=map_url(item["latitude"], item["longitude"], item.get("label", ""))))
+    for item in attachments(context.session, case, context.config["labels"]):
+        if item["kind"] == "location":
+            lines.append(context.text("attachment_location", label=item["label"], url=item["map"]))
             continue
-        found = stored.get(item.get("media_id"))
-        token = link_token(context.services, found.id) if found is not None and found.state == "stored" else None
-        state = labels["states"].get(found.state if found else "pending")
-        where = f"{base}/dashboard/m/{token}" if token else state
-        lines.append(context.text("attachment_line", kind=labels.get(item.get("kind"), item.get("kind")), where=where))
+        stored = item["file"] is not None and item["file"].state == "stored"
+        token = link_token(context.services, item["file"].id) if stored else None
+        lines.append(context.text("attachment_line", kind=item["label"],
+                                  where=f"{base}/dashboard/m/{token}" if token else item["state"]))
     return "\n" + context.text("attachments", lines="\n".join(lines)) if lines else ""
 
 

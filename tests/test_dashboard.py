@@ -4,7 +4,7 @@ import csv
 import io
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 import pytest
@@ -16,7 +16,8 @@ from werkzeug.security import generate_password_hash
 from bot import create_app
 from bot.cli import cli
 from bot.timefmt import CHINA
-from models import Case, CaseEvent, DashboardLogin
+from models import Cadre, Case, CaseEvent, DashboardLogin, Resident, Village
+from tests.dialog import Chat
 from tests.case_factory import known_world
 
 PASSWORD = "station-contact-2026"
@@ -200,3 +201,70 @@ def test_password_guessing_is_throttled_per_phone(client, world):
     throttled = login(client, leader, PASSWORD)  # even the right password waits out the minute
     assert throttled.status_code == 429 and "尝试次数过多" in throttled.text
     assert login(client, world["phones"]["secretary"]).status_code == 302  # other people are unaffected
+
+
+def rows_of(page: str) -> list[str]:
+    """The case numbers listed in a case-list page, in order."""
+    table = page[page.index('id="cases"'):page.index("</table>", page.index('id="cases"'))]
+    return re.findall(r'href="/dashboard/case/([A-Z0-9-]+)"', table)
+
+
+def test_the_case_list_filters_searches_sorts_and_pages(client, runtime, world):
+    from bot.reports.periods import month
+    from tests.case_factory import make_case
+
+    start = month(datetime.now(timezone.utc)).start  # this month (the list's default period), newest first
+    with runtime.Session.begin() as session:
+        r = {c.name: c for c in session.scalars(select(Cadre))}
+        village = session.scalar(select(Village).where(Village.name == "东风村"))
+        resident = session.scalar(select(Resident).where(Resident.openid == "o_dong"))
+        made = [make_case(session, village, resident, start + timedelta(minutes=60 - i), assignee=r["郑副镇长"])
+                for i in range(52)]
+        made[0].text, made[0].category, made[0].state = "村口路灯坏了", "城乡建设", "accepted"
+        made[0].owner, made[0].assignee = r["周干事"], None
+        numbers = [c.number for c in made]
+    login(client, world["phones"]["leader2"])
+    first = get(client, "/dashboard/cases").text
+    assert rows_of(first) == numbers[:50] and "共 52 件" in first and 'id="next"' in first
+    assert rows_of(get(client, "/dashboard/cases?page=2").text) == numbers[50:]
+    assert rows_of(get(client, "/dashboard/cases?sort=oldest").text)[:2] == numbers[:-3:-1]
+    assert rows_of(get(client, "/dashboard/cases?q=路灯").text) == [numbers[0]]
+    assert rows_of(get(client, f"/dashboard/cases?q={numbers[7].lower()}").text) == [numbers[7]]
+    assert rows_of(get(client, "/dashboard/cases?category=城乡建设").text) == [numbers[0]]
+    assert rows_of(get(client, f"/dashboard/cases?owner={r['周干事'].id}").text) == [numbers[0]]
+    assert rows_of(get(client, "/dashboard/cases?state=accepted").text) == [numbers[0]]
+    # The year holds November's closed case H too; "open" leaves it out; other teams' cases never show.
+    year = get(client, "/dashboard/cases?period=365d&sort=number").text
+    assert rows_of(year)[0] == world["cases"]["H"] and "共 53 件" in year and world["cases"]["A"] not in year
+    assert rows_of(get(client, "/dashboard/cases?period=365d&sort=number&page=2").text) == sorted(numbers)[-3:]
+    assert "共 52 件" in get(client, "/dashboard/cases?period=365d&state=open").text
+    # Bad input is ignored, never an error.
+    assert get(client, "/dashboard/cases?page=x&sort=drop&state=nonsense&owner=-1").status_code == 200
+    assert "没有符合条件的案件" in get(client, "/dashboard/cases?q=%25%25%25").text
+
+
+def test_unknown_pages_and_cases_are_a_chinese_404(client, world):
+    login(client, world["phones"]["leader"])
+    for path in ("/dashboard/case/JH-2099-99999", f"/dashboard/case/{world['cases']['H']}", "/dashboard/nowhere"):
+        answer = get(client, path)
+        assert answer.status_code == 404 and "没有找到这个页面" in answer.text and "Not Found" not in answer.text
+    assert "没有找到" not in client.get("/nowhere").text  # outside the dashboard: the plain answer
+
+
+def test_the_case_history_reads_in_chinese(client, runtime, world):
+    chat = Chat(runtime, datetime.now(timezone.utc))
+    receipt = chat.say("o_ah", "村口的路灯坏了好几天，晚上出门很不安全")
+    number = re.search(r"[A-Z]{2}-\d{4}-\d{5}", receipt).group(0)
+    chat.dialog([("o_chen", f"转办 {number} 周干事", "周干事"), ("o_chen", f"接单 {number}", number),
+                 ("o_chen", f"备注 {number} 已到现场查看", number), ("o_chen", f"改类 {number} 城乡建设", "城乡建设"),
+                 ("o_chen", f"办结 {number} 已更换灯泡", number), ("o_ah", f"不满意 {number} 另一盏也不亮", number)])
+    login(client, world["phones"]["leader"])
+    page = get(client, f"/dashboard/case/{number}").text
+    ledger = page[page.index('id="ledger"'):]
+    cells = re.findall(r"<td>([^<]*)</td>", ledger)
+    for label in ("接收", "分派", "转办", "接单", "开始办理", "改类", "办结", "重新办理", "群众", "系统", "陈镇长（组长）",
+                  "交给：周干事", "已到现场查看", "另一盏也不亮", "待接单 → 已转办", "已办结 → 重新办理"):
+        assert label in cells or any(label in cell for cell in cells), label
+    for raw in ("receive", "assign", "start", "reclassify", "resident", "system", "transferred"):
+        assert raw not in cells and not any(raw in cell for cell in cells), raw
+    assert "原类别：" in ledger and "新类别：城乡建设" in ledger

@@ -61,7 +61,7 @@ def test_login_scope_and_export_in_chromium(browser, server, world, tmp_path):
     rates = browser.find_element(By.ID, "rates").text
     assert "东风村" in rates and "新高园村" not in rates
     browser.get(f"{server}/dashboard/case/{world['cases']['A']}")  # another team's case
-    assert "Not Found" in browser.page_source
+    assert "没有找到这个页面" in browser.page_source
     browser.get(f"{server}/dashboard/?period=365d")
     browser.find_element(By.ID, "export-xlsx").click()
     downloads = tmp_path / "downloads"

@@ -19,7 +19,7 @@ def init_app(app, env: dict) -> bool:
     if not key:
         log.info("dashboard disabled: DASHBOARD_SECRET_KEY is not set")
         return False
-    from bot.dashboard import auth, export, media, views  # noqa: F401  (they add their routes to bp)
+    from bot.dashboard import auth, cases, export, media, views  # noqa: F401  (they add their routes to bp)
     from bot.media.attachments import signer
 
     app.secret_key = key

@@ -23,6 +23,24 @@ def files(session, case_id: int) -> list[MediaFile]:
     return list(session.scalars(select(MediaFile).where(MediaFile.case_id == case_id).order_by(MediaFile.id)))
 
 
+def attachments(session, case: Case, labels: dict) -> list[dict]:
+    """Each attachment of the case in the order sent: kind, label, and its stored file or coordinates."""
+    names = labels["attachments"]
+    stored = {f.media_id: f for f in files(session, case.id)}
+    shown = []
+    for item in case.media or []:
+        kind = item.get("kind", "")
+        if kind == "location":
+            shown.append({"kind": kind, "label": item.get("label") or names[kind], "latitude": item["latitude"],
+                          "longitude": item["longitude"], "map": map_url(item["latitude"], item["longitude"],
+                                                                        item.get("label", ""))})
+            continue
+        found = stored.get(item.get("media_id"))
+        shown.append({"kind": kind, "label": names.get(kind, kind), "file": found,
+                      "state": names["states"].get(found.state if found else "pending")})
+    return shown
+
+
 def map_url(latitude: float, longitude: float, label: str = "") -> str:
     """A map link for WeChat's coordinates (GCJ-02, which Amap uses as is)."""
     return f"https://uri.amap.com/marker?position={longitude},{latitude}&name={label or '位置'}"
