@@ -252,6 +252,9 @@ def test_unknown_pages_and_cases_are_a_chinese_404(client, world):
 
 
 def test_the_case_history_reads_in_chinese(client, runtime, world):
+    from tests.case_factory import number_cases_from
+
+    number_cases_from(runtime, 90000)  # clear of the factory's numbers
     chat = Chat(runtime, datetime.now(timezone.utc))
     receipt = chat.say("o_ah", "村口的路灯坏了好几天，晚上出门很不安全")
     number = re.search(r"[A-Z]{2}-\d{4}-\d{5}", receipt).group(0)
