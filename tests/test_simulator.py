@@ -35,6 +35,9 @@ def test_scanning_a_village_code(following, event, key):
 def test_voice_carries_the_recognition_and_a_bad_request_is_refused():
     kind, fields = messages.build({"kind": "voice", "text": "路灯坏了"}, None)
     assert kind == "voice" and fields["Recognition"] == "路灯坏了"
+    recorded = []
+    kind, fields = messages.build({"kind": "voice", "text": "路灯坏了"}, None, lambda amr: recorded.append(amr) or "M1")
+    assert fields["MediaId"] == "M1" and recorded[0].startswith(b"#!AMR\n")  # stored, so the worker can copy it
     with pytest.raises(messages.BadMessage):
         messages.build({"kind": "location", "latitude": "north"}, None)
 

@@ -69,7 +69,8 @@ def send():
         return jsonify(error="openid required"), 400
     tools = _tools()
     try:
-        kind, fields = messages.build(data, lambda png: _upload(tools["api"], png))
+        kind, fields = messages.build(data, lambda png: _upload(tools["api"], png),
+                                      lambda amr: _record(tools["fake"], amr))
         _user_activity(tools["fake"], openid)
         reply = tools["phone"].send(openid, kind, fields)
     except (messages.BadMessage, PhoneError, WeChatApiError, requests.RequestException) as error:
@@ -81,6 +82,14 @@ def send():
 def _upload(api: WeChatApi, image: bytes) -> str:
     """Store a persona's photo on the fake WeChat, as a phone's upload does; return its MediaId."""
     return api.upload_image(image, "photo.jpg")
+
+
+def _record(fake: str, amr: bytes) -> str:
+    """Store a persona's voice recording on the fake WeChat, as WeChat keeps it for 3 days; its MediaId."""
+    answer = requests.post(fake + "_fake/media", params={"type": "voice"}, data=amr,
+                           headers={"Content-Type": "audio/amr"}, timeout=5)
+    answer.raise_for_status()
+    return answer.json()["media_id"]
 
 
 def _user_activity(fake: str, openid: str) -> None:
