@@ -156,3 +156,21 @@ def test_the_relay_queues_downloads_and_the_worker_stores_them(chat, runtime, fa
     run_worker(app, burst=True)
     [row] = files(runtime)
     assert row.state == "stored" and media_store(runtime).get(row.key) == photo
+
+
+def test_with_a_bucket_configured_files_go_to_s3(chat, runtime, fake, app):
+    photo = jpeg((0, 128, 0))
+    from dataclasses import replace
+
+    runtime.settings = replace(runtime.settings, media_s3_bucket="case-media")  # as MEDIA_S3_BUCKET would
+    runtime.services.pop("media_store", None)
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="case-media")
+        chat.send(RESIDENT, "image", media_id=fake.add_media(photo, "image/jpeg"))
+        assert download_due(runtime) == ["stored"]
+        [row] = files(runtime)
+        store = media_store(runtime)
+        assert isinstance(store, S3Store) and store.get(row.key) == photo
+        answer = boto3.client("s3", region_name="us-east-1").get_object(Bucket="case-media", Key=row.key)
+        assert answer["Body"].read() == photo and answer["ContentType"] == "image/jpeg"
+        assert not (runtime.settings.instance_path / "media").exists()
