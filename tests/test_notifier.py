@@ -11,7 +11,7 @@ from bot.delivery.pauses import next_quota_reset, paused
 from bot.villages.station_day import CHINA
 from bot.delivery.relay import relay_once
 from bot.roster.invites import create_invite
-from models import Cadre, Resident, utcnow
+from models import Cadre, Notification, Resident, utcnow
 from tests.dialog import Chat
 from tests.pushes import fake, own_redis, roster, rows, send_due, sends, settings_overrides  # noqa: F401
 
@@ -217,6 +217,22 @@ def test_a_push_that_waited_past_the_age_limit_is_given_up(runtime, fake, people
     assert (row.state, row.last_error) == ("given_up", runtime.config["notifications"]["texts"]["gave_up_waited"])
     Chat(runtime, later).say("o-new-phone", f"认证 {code}")  # binding late does not revive it
     assert rows(runtime)[0].state == "given_up" and send_due(runtime, later) == []
+
+
+def test_a_waiting_push_goes_out_once_a_roster_import_gives_a_wecom_id(runtime, fake, people):
+    with runtime.Session.begin() as session:
+        session.get(Cadre, people["cadres"]["member"]).openid = None
+    push(runtime, "cadre", people["cadres"]["member"])
+    assert send_due(runtime) == ["waiting"]
+    relay_once(runtime)  # nothing changed: it keeps waiting
+    assert rows(runtime)[0].state == "waiting"
+    with runtime.Session.begin() as session:
+        session.get(Cadre, people["cadres"]["member"]).wecom_userid = "wangganbu"  # as the roster import sets it
+    relay_once(runtime)
+    assert rows(runtime)[0].state in ("pending", "sending")
+    with runtime.Session.begin() as session:  # the relay claimed it for its queue; deliver it here instead
+        session.execute(Notification.__table__.update().values(state="pending", next_attempt_at=utcnow()))
+    assert send_due(runtime) == ["sent"] and [r["path"] for r in sends(fake)] == [WECOM]
 
 
 def test_an_unbound_cadre_with_a_wecom_id_is_reached_at_once(runtime, fake, people):

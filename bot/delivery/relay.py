@@ -21,6 +21,7 @@ from sqlalchemy import and_, case, select, update
 from bot.delivery.jobs import QUEUE, current_runtime
 from bot.delivery.pauses import in_quiet_hours
 from bot.delivery.waiting import expire as expire_waiting
+from bot.delivery.waiting import wake
 from models import Notification, utcnow
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def relay_once(runtime, now: datetime | None = None) -> int:
     cfg = runtime.config["notifications"]
     with runtime.Session.begin() as session:
         expire_waiting(session, now, cfg)
+        wake(session, now, wecom=bool(runtime.settings.wecom_corp_id and runtime.settings.wecom_secret))
         claims = claim(session, now, cfg)
     if not claims:
         return 0
