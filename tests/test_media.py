@@ -174,3 +174,12 @@ def test_with_a_bucket_configured_files_go_to_s3(chat, runtime, fake, app):
         answer = boto3.client("s3", region_name="us-east-1").get_object(Bucket="case-media", Key=row.key)
         assert answer["Body"].read() == photo and answer["ContentType"] == "image/jpeg"
         assert not (runtime.settings.instance_path / "media").exists()
+
+
+def test_a_video_is_fetched_by_the_link_wechat_gives(chat, runtime, fake):
+    mp4 = b"\x00\x00\x00\x18ftypmp42" + bytes(100)
+    chat.send(RESIDENT, "video", media_id=fake.add_media(mp4, "video/mp4", kind="video"))
+    assert download_due(runtime) == ["stored"]
+    [row] = files(runtime)
+    assert row.kind == "video" and row.key.endswith(".mp4") and media_store(runtime).get(row.key) == mp4
+    assert [r["path"] for r in fake.messages(path="media/get")] == ["/cgi-bin/media/get"]

@@ -192,9 +192,20 @@ class WeChatApi:
     def get_media(self, media_id: str) -> tuple[bytes, str]:
         """Download a temporary media file (WeChat keeps them 3 days): its bytes and content type."""
         res = self._call(self._official, lambda c: c.media.download(media_id), raw=True)
+        if isinstance(res, dict) and res.get("video_url"):  # a video comes as a link to WeChat's CDN
+            res = self._download(res["video_url"])
         if isinstance(res, dict) or not res.content:  # a JSON answer without errcode is no file either
             raise WeChatApiError(None, "answer holds no media")
         return res.content, res.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+
+    def _download(self, url: str) -> requests.Response:
+        """Fetch a file by the plain link WeChat gave (it carries no token)."""
+        try:
+            answer = self._official._http.get(url, timeout=self._official.timeout)
+            answer.raise_for_status()
+        except requests.RequestException as error:
+            raise WeChatApiError(None, f"download failed: {error.__class__.__name__}") from error
+        return answer
 
     def create_qrcode(self, scene: str) -> tuple[str, str]:
         """Create a permanent QR code for a string scene; returns (ticket, url)."""
