@@ -183,3 +183,14 @@ def test_a_video_is_fetched_by_the_link_wechat_gives(chat, runtime, fake):
     [row] = files(runtime)
     assert row.kind == "video" and row.key.endswith(".mp4") and media_store(runtime).get(row.key) == mp4
     assert [r["path"] for r in fake.messages(path="media/get")] == ["/cgi-bin/media/get"]
+
+
+def test_a_file_of_an_unexpected_type_is_only_ever_a_download(chat, runtime, fake, app):
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    chat.send(RESIDENT, "image", media_id=fake.add_media(svg, "image/svg+xml"))
+    assert download_due(runtime) == ["stored"]
+    chat.say(RESIDENT, "村口的路灯坏了好几天")
+    link = re.search(r"照片：(\S+)", chat.say(LEADER, f"详情 {the_case(runtime).number}")).group(1)
+    answer = app.test_client().get(link)
+    assert answer.mimetype == "application/octet-stream" and answer.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in answer.headers["Content-Security-Policy"]

@@ -5,6 +5,7 @@ from bot.cases.permissions import in_scope
 from bot.dashboard import bp
 from bot.dashboard.auth import login_required
 from bot.media.attachments import read_token
+from bot.media.download import EXTENSIONS
 from bot.media.store import media_store
 from models import MediaFile
 
@@ -20,10 +21,14 @@ def _send(db, file_id: int) -> Response:
     except FileNotFoundError:
         abort(404)
     name = row.key.rsplit("/", 1)[-1]
-    inline = row.content_type.startswith(("image/", "video/mp4"))
-    return Response(data, mimetype=row.content_type or "application/octet-stream", headers={
+    # Only the formats WeChat sends are served as themselves; anything else (an SVG with a script)
+    # is a download of opaque bytes, so a file can never run in the dashboard's origin.
+    known = row.content_type in EXTENSIONS
+    inline = known and row.content_type.startswith(("image/", "video/"))
+    return Response(data, mimetype=row.content_type if known else "application/octet-stream", headers={
         "Content-Disposition": f'{"inline" if inline else "attachment"}; filename="{name}"',
-        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"})
+        "Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})
 
 
 @bp.route("/media/<int:file_id>")
