@@ -1,5 +1,6 @@
 """Which attachments of a case are downloaded, and the links that show them."""
 from datetime import datetime
+from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -43,7 +44,7 @@ def attachments(session, case: Case, labels: dict) -> list[dict]:
 
 def map_url(latitude: float, longitude: float, label: str = "") -> str:
     """A map link for WeChat's coordinates (GCJ-02, which Amap uses as is)."""
-    return f"https://uri.amap.com/marker?position={longitude},{latitude}&name={label or '位置'}"
+    return f"https://uri.amap.com/marker?position={longitude},{latitude}&name={quote(label or '位置')}"
 
 
 def signer(secret: str) -> URLSafeTimedSerializer:

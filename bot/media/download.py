@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import and_, select, update
 
 from bot.cases import case_life
 from bot.delivery.errors import backoff
