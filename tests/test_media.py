@@ -194,3 +194,14 @@ def test_a_file_of_an_unexpected_type_is_only_ever_a_download(chat, runtime, fak
     answer = app.test_client().get(link)
     assert answer.mimetype == "application/octet-stream" and answer.headers["Content-Disposition"].startswith("attachment")
     assert "sandbox" in answer.headers["Content-Security-Policy"]
+
+
+def test_a_lost_attachment_of_a_closed_case_is_recorded_too(chat, runtime, fake):
+    chat.send(RESIDENT, "image", media_id="GONE_AFTER_CLOSING")
+    with runtime.Session.begin() as session:
+        session.scalars(select(Case)).one().state = "resolved"
+    late = utcnow() + timedelta(hours=runtime.config["media"]["lifetime_hours"])
+    assert download_due(runtime, late) == ["failed"]
+    with runtime.Session() as session:
+        event = session.scalar(select(CaseEvent).where(CaseEvent.action == "media_failed"))
+        assert (event.from_state, event.to_state) == ("resolved", "resolved")

@@ -38,7 +38,6 @@ MOVES: dict[str, Move] = {
     "close_unresolved": Move(OPEN, "closed_unresolved"),
     "confirm": Move(frozenset({"resolved"}), "confirmed"),
     "reopen": Move(frozenset({"resolved", "confirmed"}), "reopened"),
-    "media_failed": Move(STATES, None),  # a photo or voice could not be copied from WeChat (bot/media/)
 }
 
 
@@ -76,5 +75,14 @@ def receive(session, case: Case, *, resident_id: int, now: datetime) -> CaseEven
     """The first ledger entry of a case: it was received from a resident."""
     entry = CaseEvent(case=case, actor_kind="resident", actor_id=resident_id, action="receive", from_state="",
                       to_state=case.state, note=case.text, at=now)
+    session.add(entry)
+    return entry
+
+
+def remark(session, case: Case, action: str, *, actor_kind: str, actor_id: int | None, now: datetime,
+           note: str = "", data: dict | None = None) -> CaseEvent:
+    """A ledger entry that moves nothing, in any state (e.g. ``media_failed``: an attachment was lost)."""
+    entry = CaseEvent(case=case, actor_kind=actor_kind, actor_id=actor_id, action=action, from_state=case.state,
+                      to_state=case.state, note=note, data=data or {}, at=now)
     session.add(entry)
     return entry

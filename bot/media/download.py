@@ -114,7 +114,7 @@ def _failed(runtime, file_id: int, attempt: int, error: str, received_at: dateti
 
     def ledger(session) -> None:
         row = session.get(MediaFile, file_id)
-        case_life.apply(session, row.case, "media_failed", actor_kind="system", actor_id=None, now=now,
+        case_life.remark(session, row.case, "media_failed", actor_kind="system", actor_id=None, now=now,
                         note=error[:500], data={"media_file": file_id, "kind": row.kind, "attempts": attempt})
 
     log.error("media %s: given up after %d attempts: %s", file_id, attempt, error)
