@@ -15,6 +15,7 @@ from bot.dashboard import bp, filters
 from bot.dashboard.auth import login_required
 from bot.timefmt import CHINA
 from models import Cadre, Case, CaseEvent, Township, Village
+from models.case import DONE
 
 # (header, column width in Excel's character units): wide enough to read without resizing.
 COLUMNS = [("案件编号", 16), ("镇街", 10), ("村（社区）", 12), ("类别", 10), ("状态", 14), ("负责人", 9),
@@ -50,11 +51,15 @@ def ledger_rows(db, picked: filters.Filters):
     states = current_app.extensions["bot"].config["labels"]["states"]
     local = lambda moment: moment.astimezone(CHINA).replace(tzinfo=None, microsecond=0) if moment else None
     for case, village, township, owner_name, verdict, reason, closed_at in db.execute(query).yield_per(1000):
-        # Days open run to the resolution, to the closing, or (still open, or reopened) to now.
         if verdict is None:  # cases entered without a ledger of verdicts (imports): their state tells
             verdict = "confirm" if case.state == "confirmed" else ("reopen" if case.reopened else None)
-        end = {"resolved": case.resolved_at, "confirmed": case.resolved_at,
-               "closed_unresolved": closed_at or case.updated_at}.get(case.state) or picked.now
+        # Days open run to the resolution, to the closing, or (still open, or reopened) to now.
+        if case.state in DONE:
+            end = case.resolved_at
+        elif case.state == "closed_unresolved":
+            end = closed_at or case.updated_at
+        else:
+            end = picked.now
         yield [case.number, township, village, case.category, states.get(case.state, case.state), owner_name,
                case.text, case.answer, VERDICTS.get(verdict, ""), (reason or "") if verdict == "reopen" else "",
                case.reporters, local(case.received_at), local(case.accepted_at), local(case.contact_due_at),
