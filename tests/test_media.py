@@ -205,3 +205,18 @@ def test_a_lost_attachment_of_a_closed_case_is_recorded_too(chat, runtime, fake)
     with runtime.Session() as session:
         event = session.scalar(select(CaseEvent).where(CaseEvent.action == "media_failed"))
         assert (event.from_state, event.to_state) == ("resolved", "resolved")
+
+
+def test_a_co_reporters_voice_joins_the_case_with_its_recording(chat, runtime, fake):
+    chat.say(RESIDENT, "村口的路灯坏了好几天，晚上很黑")
+    chat.tick(minutes=10)
+    amr = b"#!AMR\n" + bytes(40)
+    chat.send("o-resident-1", "voice", media_id=fake.add_media(amr, "audio/amr", kind="voice"),
+              text="村口的路灯坏了好几天，晚上很黑")
+    case = the_case(runtime)
+    assert case.reporters == 2 and [m["kind"] for m in case.media] == ["voice"]
+    assert download_due(runtime, chat.now) == ["stored"] and files(runtime)[0].case_id == case.id
+    with runtime.Session() as session:
+        actions = [e.action for e in session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id)
+                                                     .order_by(CaseEvent.id))]
+    assert actions[-2:] == ["co_report", "supplement"]  # the recording is on the ledger too
