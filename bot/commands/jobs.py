@@ -1,10 +1,12 @@
 """``python -m bot jobs list`` / ``jobs run NAME [--at TIME]``: the timed jobs, on demand."""
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import click
 
 from bot.commands.base import settings
+
+CALENDAR_NOTICE = timedelta(days=45)  # how far ahead ``jobs list`` looks for the holiday calendar's end
 
 
 def _china_time(text: str) -> datetime:
@@ -28,13 +30,17 @@ def list_jobs() -> None:
     from bot import create_app
     from bot.delivery import job_times
     from bot.delivery.schedules import JOBS
-    from bot.timefmt import CHINA
+    from bot.timefmt import CHINA, HolidayCalendarMissing, holiday_name
     from models import utcnow
 
     settings()
     runtime = create_app().extensions["bot"]
     rules, now, last = runtime.config["notifications"]["schedules"], utcnow(), job_times.last_runs(runtime.redis)
     shown = "%Y-%m-%d %H:%M"
+    try:  # time limits count weekdays only beyond the holiday calendar's data: say so before it matters
+        holiday_name((now + CALENDAR_NOTICE).astimezone(CHINA).date())
+    except HolidayCalendarMissing as missing:
+        click.echo(f"warning: {missing}")
     click.echo(f"{'job':<16}{'schedule':<16}{'next run':<19}{'last run':<19}result")
     for name in JOBS:
         ran = last.get(name)
