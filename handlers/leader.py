@@ -124,16 +124,17 @@ def announcement_status(context: Context, cadre: Cadre) -> str:
 
 def change_station_day(message: Message, sender: Sender, context: Context) -> str:
     """``驻点 取消 村名 日期`` / ``驻点 改期 村名 新日期 [地点]``: change a station day, tell the residents."""
+    action, *rest = context.args.split()
     if sender.role != "leader":
-        return context.text("not_allowed", command="驻点 " + context.args.split()[0])
-    action, name, day_word, *place = context.args.split() + [""] * (3 - len(context.args.split()))
-    cadre = context.session.get(Cadre, sender.cadre_id)
-    villages = villages_named(context, cadre, name) if name else None
-    day = parse_day(day_word, context.now.astimezone(CHINA).date()) if day_word else None
-    if not name or not day_word or (action == "取消" and place):
+        return context.text("not_allowed", command="驻点 " + action)
+    if len(rest) < 2 or (action == "取消" and len(rest) > 2):
         return context.text("station_change_usage")
+    name, day_word, place = rest[0], rest[1], " ".join(rest[2:])
+    cadre = context.session.get(Cadre, sender.cadre_id)
+    villages = villages_named(context, cadre, name)
     if villages is None:
         return context.text("summary_unknown_village", name=name)
+    day = parse_day(day_word, context.now.astimezone(CHINA).date())
     if day is None:
         return context.text("station_change_bad_date", text=day_word)
     village, station_days = villages[0], context.config.get("station_days") or {}
@@ -144,7 +145,7 @@ def change_station_day(message: Message, sender: Sender, context: Context) -> st
             return context.text("station_cancelled", village=village.name, date=station_changes.day_text(day),
                                 station=following.text, count=told)
         _, after, told = station_changes.move(context.session, village, day, context.now, station_days,
-                                              context.config["texts"], " ".join(place), cadre)
+                                              context.config["texts"], place, cadre)
     except station_changes.StationChangeRefused as refused:
         return context.text(refused.key, **refused.fields)
     return context.text("station_moved", village=village.name, station=after.text, count=told)
