@@ -133,7 +133,7 @@ def upcoming_station_days(village, after: datetime, station_days: dict, count: i
     ``station_days`` is config's ``station_days`` block (or just its ``exceptions`` mapping).
     """
     if after.tzinfo is None:
-        raise ValueError("next_station_day needs an aware datetime")
+        raise ValueError("station days need an aware datetime")
     block = station_days or {}
     if "exceptions" in block or "on_holiday" in block:
         exceptions, on_holiday = block.get("exceptions") or {}, block.get("on_holiday", "keep")
