@@ -3,16 +3,20 @@ docs/connect.md runs and prints what the doc says success looks like, and every 
 cadres' guide is a command the bot understands from a cadre of that role."""
 import re
 import shlex
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner
+from sqlalchemy import select
 
+from bot import create_app
 from bot.cli import cli
 from bot.settings import read_config
+from bot.timefmt import CHINA
 from bot.wechat.fake import FakeWeChatServer
-from models import Case
+from models import Case, Village
 from tests import servers, wechat
 from tests.case_factory import known_world
 from tests.dialog import Chat
@@ -63,6 +67,24 @@ def test_every_command_of_the_connect_guide_runs_and_prints_its_success(bot_cli)
         assert result.exit_code == 0, f"{line}\n{result.output}"
         for expected in re.findall(r"`([^`]+)`", comment):
             assert expected in result.output, f"{line}: expected {expected!r} in\n{result.output}"
+
+
+def test_the_first_villagers_case_goes_as_connect_md_says(bot_cli):
+    """Steps 6, 9 and 10 of docs/connect.md in chat, on 1 Dec 2026 (a Tuesday, 上坪村's station day)."""
+    for args in (["db", "upgrade"], ["roster", "import", "roster.yaml"]):
+        assert bot_cli(args).exit_code == 0
+    code = bot_cli(["invite", "13900000002"]).output.strip().splitlines()[-1]
+    runtime = create_app().extensions["bot"]
+    chat = Chat(runtime, datetime(2026, 12, 1, 10, 0, tzinfo=CHINA))
+    assert chat.say("o_chen", f"认证 {code}").startswith("认证成功！陈组长")
+    with runtime.Session() as session:
+        village = session.scalar(select(Village).where(Village.name == "上坪村"))
+    assert "已绑定：青山镇上坪村" in chat.send("o_villager", kind="event", event="scan", event_key=f"village_{village.id}")
+    assert "QS-2026-00001" in chat.say("o_villager", "村口的路塌了一个坑")
+    assert "已接单 QS-2026-00001" in chat.say("o_chen", "接单 QS-2026-00001")
+    assert chat.say("o_chen", "驻点 取消 上坪村 12月8日").startswith("已取消上坪村12月8日的驻点，已通知绑定群众 1 人")
+    assert "12月10日（星期四）下午，村文化室" in chat.say("o_chen", "驻点 改期 上坪村 12月10日 村文化室")
+    runtime.engine.dispose()
 
 
 def test_the_guide_is_a_page_naming_every_command(bot_cli, tmp_path):
