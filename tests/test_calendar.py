@@ -114,3 +114,14 @@ def test_bad_station_day_changes_are_refused_and_change_nothing(chat, runtime, o
     assert expected in chat.say(openid, said)
     assert stored(runtime, StationDayChange) == [] and stored(runtime, Notification) == []
     assert "11月24日（星期二）下午" in chat.say("o_ah", "驻点")
+
+
+def test_the_eve_list_follows_a_cancelled_station_day(app, chat, runtime):
+    """Cancelled 1 Dec: on the eve (30 Nov 18:00) only 东风村's leader hears; 新高园村's team does not."""
+    from bot.delivery.schedules import station_eve_job
+
+    assert chat.say("o_chen", "驻点 取消 新高园村 12月1日").startswith("已取消")
+    with app.app_context():
+        assert station_eve_job(now=china(2026, 11, 30, 18, 0)) == 1
+    [eve] = stored(runtime, Notification, kind="station_eve")
+    assert "东风村" in eve.content
