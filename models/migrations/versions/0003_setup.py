@@ -1,13 +1,13 @@
 """station-day changes by leaders and admins
 
-Revision ID: 0002_setup
-Revises: 0001
+Revision ID: 0003_setup
+Revises: 0002_cadres
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_setup"
-down_revision = "0001"
+revision = "0003_setup"
+down_revision = "0002_cadres"
 branch_labels = None
 depends_on = None
 
