@@ -135,10 +135,13 @@ def escalate(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     return context.text("cadre_done", action=action_label(context, action), number=case.number)
 
 
-@case_command("reclassify", "reclassify", needs_text=True)
+@case_command("reclassify", "reclassify")
 def reclassify(case: Case, text: str, cadre: Cadre, context: Context) -> str:
-    """Correct the category (kept as a training label); an unaccepted case is routed anew."""
+    """Correct the category (kept as a training label); an unaccepted case is routed anew.
+    Bare ``改类 N`` offers the classifier's suggestions."""
     categories = context.config["categories"]
+    if not text:
+        return _reclassify_choices(case, categories, context)
     if text not in categories:
         return context.text("cadre_unknown_category", category=text, choices="、".join(categories))
     before = case.category
@@ -150,6 +153,15 @@ def reclassify(case: Case, text: str, cadre: Cadre, context: Context) -> str:
             assign(context.session, case, target, context.config, context.now, actor=cadre, action="transfer",
                    note=f"改类后转给 {target.name}")
     return context.text("cadre_reclassified", number=case.number, category=text)
+
+
+def _reclassify_choices(case: Case, categories: dict, context: Context) -> str:
+    """The reply to a bare 改类 N: the suggested categories, else every category."""
+    suggested = [c for c in (case.suggested or []) if c in categories and c != case.category]
+    if suggested:
+        return context.text("cadre_reclassify_choices", number=case.number, category=case.category,
+                            choices="、".join(suggested), first=suggested[0])
+    return context.text("cadre_reclassify_usage", number=case.number, choices="、".join(categories))
 
 
 @case_command("resolve", "resolve", needs_text=True)

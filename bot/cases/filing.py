@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.cases import case_life
-from bot.cases.classifier import tokens
+from bot.cases.classifier import UNSORTED, tokens
 from bot.cases.outbox import notify_event
 from bot.cases.routing import is_township_level, route
 from bot.timefmt import working_days_after
@@ -135,6 +135,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     case = Case(number=next_number(session, village, now), state="received", village=village, resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
                 explanation=list(verdict.explanation), urgent=urgent,
+                suggested=list(verdict.suggestions) if verdict.category == UNSORTED else [],
                 hidden_complainant=is_township_level(config["categories"], verdict.category),
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)
@@ -153,6 +154,9 @@ def assign(session, case: Case, cadre, config: dict, now: datetime, actor, actio
                             data={"to": cadre.id} if cadre else {})
     if cadre is not None:
         texts = config["texts"]
-        notify_event(session, entry, cadre, "new_case", texts["push_new_case"].format(
-            number=case.number, category=case.category, village=case.village.name, text=case.text[:200]),
-            title=f"新案件 {case.number}")
+        content = texts["push_new_case"].format(number=case.number, category=case.category, village=case.village.name,
+                                                text=case.text[:200])
+        if case.category == UNSORTED and case.suggested:
+            content += "\n" + texts["push_new_case_unsorted"].format(number=case.number,
+                                                                     choices="、".join(case.suggested))
+        notify_event(session, entry, cadre, "new_case", content, title=f"新案件 {case.number}")
