@@ -146,10 +146,10 @@ def retrain() -> None:
     try:
         with session.begin():
             outcome = run(session, read_config(), DEFAULT_OUT)
+            verdict = f"已上线，版本 {outcome.row.id}" if outcome.accepted else "不优于现用模型，未替换"
     finally:
         session.close()
         session.bind.dispose()
-    verdict = f"已上线，版本 {outcome.row.id}" if outcome.accepted else "不优于现用模型，未替换"
     click.echo(f"重新训练：{verdict}")
     click.echo(f"新模型：{_figures_line(outcome.candidate)}")
     click.echo(f"原模型：{_figures_line(outcome.live)}")
