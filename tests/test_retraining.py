@@ -65,10 +65,10 @@ def test_corrections_in_chat_reach_the_running_app_through_the_weekly_job(app, r
                                                                         database_url, monkeypatch):
     live = runtime.services["classifier"]
     live.clock = clock = Clock()
-    chat = Chat(runtime, NOW)
-    number = case_number(chat.say("o_ah", TEXT))
-    assert "扶贫救助" not in chat.say("o_far", SIMILAR)  # rules only: nobody taught it yet
-    assert "扶贫救助" in chat.say("o_chen", f"改类 {number} 扶贫救助")
+    talk = Chat(runtime, NOW)
+    number = case_number(talk.say("o_ah", TEXT))
+    assert "扶贫救助" not in talk.say("o_far", SIMILAR)  # rules only: nobody taught it yet
+    assert "扶贫救助" in talk.say("o_chen", f"改类 {number} 扶贫救助")
 
     assert fire(app, schedules.retrain_job, datetime(2026, 11, 28, 3, 0, tzinfo=CHINA)) is False  # Saturday
     assert fire(app, schedules.retrain_job, datetime(2026, 11, 29, 2, 59, tzinfo=CHINA)) is False  # too early
@@ -79,10 +79,10 @@ def test_corrections_in_chat_reach_the_running_app_through_the_weekly_job(app, r
         assert row.accepted and row.corrections == 1 and live_version(session) == row.id
         assert row.figures["corrections"] == 1.0 and "title+body" in row.figures
 
-    chat.tick(minutes=5)
-    assert "扶贫救助" not in chat.say("o_bo", "养鸡场的鸡蛋价格又涨了")  # not checked yet: the old model
+    talk.tick(minutes=5)
+    assert "扶贫救助" not in talk.say("o_bo", "养鸡场的鸡蛋价格又涨了")  # not checked yet: the old model
     clock.now += live.check_seconds
-    reply = chat.say("o_far", "养鸡场鸡蛋价格乱涨")
+    reply = talk.say("o_far", "养鸡场鸡蛋价格乱涨")
     assert "（扶贫救助）" in reply, reply
     assert live.version == row.id
 
@@ -140,8 +140,8 @@ def test_an_unsure_case_goes_to_the_leader_as_unsorted_with_two_suggestions(app,
     text = "学校门口排污"
     guess = judge.classify(text)
     assert guess.confidence < runtime.config["classifier"]["min_confidence"], guess
-    chat = Chat(runtime, NOW)
-    reply = chat.say("o_ah", text)
+    talk = Chat(runtime, NOW)
+    reply = talk.say("o_ah", text)
     assert f"（{clf.UNSORTED}）" in reply
     number = case_number(reply)
     with runtime.Session() as session:
@@ -149,10 +149,10 @@ def test_an_unsure_case_goes_to_the_leader_as_unsorted_with_two_suggestions(app,
         push = session.scalar(select(Notification).where(Notification.kind == "new_case"))
         assert case.assignee_id == roster["leader"] and case.suggested == list(guess.suggestions)
         assert push.recipient_id == roster["leader"] and "、".join(guess.suggestions) in push.content
-    offered = chat.say("o_chen", f"改类 {number}")
+    offered = talk.say("o_chen", f"改类 {number}")
     assert "、".join(guess.suggestions) in offered and f"改类 {number} {guess.suggestions[0]}" in offered
-    assert "已改为" in chat.say("o_chen", f"改类 {number} {guess.suggestions[0]}")
-    assert "没有“农药”这个类别" in chat.say("o_chen", f"改类 {number} 农药")
+    assert "已改为" in talk.say("o_chen", f"改类 {number} {guess.suggestions[0]}")
+    assert "没有“农药”这个类别" in talk.say("o_chen", f"改类 {number} 农药")
 
 
 def test_a_bare_reclassify_of_a_sure_case_lists_every_category(chat, runtime, roster):  # noqa: F811

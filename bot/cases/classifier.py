@@ -16,10 +16,10 @@ import io
 import logging
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import jieba
 import joblib

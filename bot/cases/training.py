@@ -15,14 +15,22 @@ import logging
 import lzma
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
-from bot.cases.classifier import (MODEL_VERSION, UNSORTED, Classifier, LinearModel, _features, _keyword_table,
-                                  add_words, tokens)
+from bot.cases.classifier import (
+    MODEL_VERSION,
+    UNSORTED,
+    Classifier,
+    LinearModel,
+    _features,
+    _keyword_table,
+    add_words,
+    tokens,
+)
 from bot.cases.readable import readable
 
 log = logging.getLogger(__name__)

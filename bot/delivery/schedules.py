@@ -80,7 +80,9 @@ def weekly_summary_job(now: datetime | None = None) -> bool:
 
 def retrain_job(now: datetime | None = None) -> bool:
     """Once a week at the configured time: retrain the classifier on the data plus every 改类."""
-    from bot.cases.retraining import retrain  # scikit-learn: only the worker that runs it loads it
+    from bot.cases.retraining import (
+        retrain,  # scikit-learn: only the worker that runs it loads it
+    )
 
     runtime = current_runtime()
     now = now or utcnow()
