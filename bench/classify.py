@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.cases import classifier as clf  # noqa: E402
 from bot.cases import training  # noqa: E402
-from bot.cases.readable import readable  # noqa: E402
+from bot.reading.normalise import normalise  # noqa: E402
 from bot.settings import read_config  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -28,7 +28,7 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
 def words(text: str) -> list[str]:
     """The normalised message's jieba words (what both learned methods read)."""
-    return clf.tokens(readable(text))
+    return clf.tokens(normalise(text))
 
 
 def baseline_features(ws: list[str]) -> list[str]:

@@ -25,7 +25,7 @@ import jieba
 import joblib
 import numpy as np
 
-from bot.cases.readable import readable
+from bot.reading.normalise import normalise
 
 log = logging.getLogger(__name__)
 
@@ -260,7 +260,7 @@ class Classifier:
 
     def classify(self, text: str) -> Classification:
         """Classify one message, read as normalised text; low confidence or no signal gives UNSORTED."""
-        return self.classify_words(tokens(readable(text)))
+        return self.classify_words(tokens(normalise(text)))
 
     def classify_words(self, words: list[str]) -> Classification:
         """Classify an already segmented message (see ``tokens``)."""

@@ -31,7 +31,7 @@ from bot.cases.classifier import (
     add_words,
     tokens,
 )
-from bot.cases.readable import readable
+from bot.reading.normalise import normalise
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def _expand(samples: Iterable[tuple], weight: float) -> tuple[list, list, list]:
     """Features of each normalised sample, plus its short openings."""
     docs, labels, weights = [], [], []
     for sample in samples:
-        text, label = readable(sample[0] or ""), sample[1]
+        text, label = normalise(sample[0] or ""), sample[1]
         if not text.strip() or not label:
             continue
         for copy in [text, *short_copies(text)]:
