@@ -159,3 +159,17 @@ def test_a_bare_reclassify_of_a_sure_case_lists_every_category(chat, runtime, ro
     number = case_number(chat.say("o_ah", "村口的路灯坏了好几天"))
     reply = chat.say("o_chen", f"改类 {number}")
     assert "用法：改类" in reply and "交通运输" in reply and "卫生计生" in reply
+
+
+def test_the_live_classifier_keeps_its_model_while_the_database_cannot_say(tmp_path):
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.cases.model_store import LiveClassifier
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")  # not migrated: no model table
+    base = clf.Classifier({}, training.train(SMALL), 0.0)
+    live = LiveClassifier(base, sessionmaker(engine), check_seconds=0)
+    assert live.classify("化工厂排污").category == "环境保护"
+    assert live.refresh() is False and live.version is None and live.model is base.model
+    engine.dispose()

@@ -49,6 +49,9 @@ MODEL_VERSION = 3
 # Character n-gram features are marked so they never collide with a one-character jieba word.
 CHAR_MARK = "#"
 CHAR_NGRAMS = (1, 2)
+# Character n-grams serve short messages (jieba splits chat oddly); over a long message the words
+# suffice, so only its opening is read by character, which keeps long messages fast.
+CHAR_SPAN = 120
 # Explanations are built from this many of the features that pushed hardest towards the category.
 EXPLAIN_FEATURES = 40
 
@@ -109,7 +112,7 @@ def _features(words: list[str]) -> list[str]:
     for w in kept:
         if len(w) > 2:
             feats += _subwords(w)
-    chars = "".join(words)
+    chars = "".join(words)[:CHAR_SPAN]
     for n in CHAR_NGRAMS:
         feats += [CHAR_MARK + chars[i:i + n] for i in range(len(chars) - n + 1)]
     return feats

@@ -50,6 +50,8 @@ SHORT_PREFIX = 60
 CORRECTION_WEIGHT = 8
 # Smoothing of the naive-Bayes log-count ratios that scale each category's features.
 NB_ALPHA = 1.0
+# The SVMs' regularisation (chosen on a validation part of the training rows, not on the test split).
+SVM_C = 2.0
 # Softmax temperatures tried when calibrating on held-out folds.
 TEMPERATURES = (1, 1.5, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20)
 
@@ -207,7 +209,7 @@ def _fit(docs, labels, weights, min_df: int):
         p = NB_ALPHA + present.T @ (w * pos)
         q = NB_ALPHA + present.T @ (w * ~pos)
         r = np.log(p / p.sum()) - np.log(q / q.sum())
-        svm = LinearSVC(C=1.0).fit(x @ sp.diags(r), pos, sample_weight=w)
+        svm = LinearSVC(C=SVM_C).fit(x @ sp.diags(r), pos, sample_weight=w)
         coef[:, j] = r * svm.coef_.ravel()
         intercept[j] = svm.intercept_[0]
     return vec, classes, coef, intercept
