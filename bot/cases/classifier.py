@@ -118,6 +118,17 @@ def _features(words: list[str]) -> list[str]:
     return feats
 
 
+def _within_span(words: list[str]) -> list[str]:
+    """The words of the message's opening that its character n-grams come from."""
+    kept, length = [], 0
+    for word in words:
+        if length >= CHAR_SPAN:
+            break
+        kept.append(word)
+        length += len(word)
+    return kept
+
+
 @dataclass(frozen=True)
 class Classification:
     """The category, how sure we are, and the words that weighed most."""
@@ -324,7 +335,7 @@ class Classifier:
             keep = np.argpartition(-contrib, EXPLAIN_FEATURES)[:EXPLAIN_FEATURES]
             ids, contrib = ids[keep], contrib[keep]
         names = model.feature_names()
-        candidates = [w for w in dict.fromkeys(words) if w not in STOP_WORDS and not w.isdigit()]
+        candidates = [w for w in dict.fromkeys(_within_span(words)) if w not in STOP_WORDS and not w.isdigit()]
         per_word: dict[str, float] = {}
         for fid, value in zip(ids.tolist(), contrib.tolist()):
             name = names[fid]
