@@ -1,7 +1,7 @@
 """classifier: the model store (every trained model, the live one) and a case's suggested categories
 
 Revision ID: 0002_classifier
-Revises: 0001
+Revises: 0003_setup (chained after main's migrations when merging main)
 Frozen DDL: imports nothing from the live models.
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = "0002_classifier"
-down_revision = "0001"
+down_revision = "0003_setup"
 branch_labels = None
 depends_on = None
 
