@@ -1,14 +1,14 @@
 """classifier: the model store (every trained model, the live one) and a case's suggested categories
 
-Revision ID: 0002_classifier
-Revises: 0003_setup (chained after main's migrations when merging main)
+Revision ID: 0004_classifier
+Revises: 0003_setup
 Frozen DDL: imports nothing from the live models.
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0002_classifier"
+revision = "0004_classifier"
 down_revision = "0003_setup"
 branch_labels = None
 depends_on = None
