@@ -158,6 +158,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
                 resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
                 explanation=list(verdict.explanation), urgent=urgent,
+                suggested=list(verdict.suggestions) if verdict.category == UNSORTED else [],
                 hidden_complainant=is_township_level(config["categories"], verdict.category),
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)

@@ -1,7 +1,7 @@
 """reading: case kind (complaint | inquiry), the knowledge base, pre-binding media and dialogue state
 
 Revision ID: 0002_reading
-Revises: 0003_setup (written against 0001; chained after the branches merged before it)
+Revises: 0004_classifier (written against 0001; chained after the branches merged before it)
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from models.base import UTCDateTime
 
 revision = "0002_reading"
-down_revision = "0003_setup"
+down_revision = "0004_classifier"
 branch_labels = None
 depends_on = None
 
