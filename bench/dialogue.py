@@ -39,7 +39,7 @@ def main() -> None:
     from handlers import build_registry
     from handlers.message import Message, Sender
 
-    data = clf.training_data_dir()
+    data = ROOT.parent / "shared" / "data"
     with open(data / "dialogue.csv", encoding="utf-8") as f:
         texts = [row["text"] for row in csv.DictReader(f)]
     with open(data / "complaint_titles.csv", encoding="utf-8") as f:

@@ -18,15 +18,15 @@ def evaluate(data: Path | None, show_wrong: bool, rules_only: bool) -> None:
     """Play every row through a scratch bot; per-kind accuracy, then ``dialogue accuracy <value>``."""
     import os
 
-    from bot.cases import classifier as clf
+    from bot.cases import training
     from bot.reading.evaluate import evaluate as run
     from bot.reading.evaluate import read_rows
     from bot.settings import instance_path, read_config
 
-    data = data or clf.training_data_dir() / "dialogue.csv"
+    data = data or Path(__file__).resolve().parents[3] / "shared" / "data" / "dialogue.csv"  # ../shared from the root
     if not data.is_file():
         raise click.ClickException(f"没有找到 {data}：请用 --data 指定")
-    model = None if rules_only else clf.ensure_model(instance_path() / "classifier.joblib",
+    model = None if rules_only else training.ensure_model(instance_path() / "classifier.joblib",
                                                       read_config().get("categories") or {})
     right, total, accuracy, wrong, counts = run(read_rows(data), model, os.environ.get("REDIS_URL"))
     for kind in total:
