@@ -1,14 +1,14 @@
 """reading: case kind (complaint | inquiry), the knowledge base, pre-binding media and dialogue state
 
-Revision ID: 0002_reading
-Revises: 0004_classifier (written against 0001; chained after the branches merged before it)
+Revision ID: 0005_reading
+Revises: 0004_classifier
 """
 from alembic import op
 import sqlalchemy as sa
 
 from models.base import UTCDateTime
 
-revision = "0002_reading"
+revision = "0005_reading"
 down_revision = "0004_classifier"
 branch_labels = None
 depends_on = None
