@@ -4,6 +4,7 @@ Importing this package registers every table on ``Base.metadata``; Alembic and t
 on that.
 """
 from models.abuse import BannedUser
+from models.api import ApiClient, ApiRequest, WebhookSubscriber
 from models.base import Base, utcnow
 from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
@@ -12,7 +13,7 @@ from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Team, Township, Village
 
 __all__ = [
-    "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
+    "ApiClient", "ApiRequest", "WebhookSubscriber", "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]
