@@ -7,6 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, utcnow
 from models.case import Case
 
+# Openids of the stand-in residents through whom client systems file cases (bot/api/hotline.py):
+# nobody on WeChat, so the outbox never pushes to them; their answers go out by webhook.
+STAND_IN_PREFIX = "api:"
+
 
 class ApiClient(Base):
     """A county system (12345 hotline, government-affairs platform) that holds one API key."""

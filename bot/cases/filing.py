@@ -117,18 +117,19 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
                     note=text, data={"media": media} if media else None)
 
 
-def co_report(session, case: Case, resident: Resident, text: str, now: datetime) -> None:
-    """Join another villager's report of the same problem to the open case."""
+def co_report(session, case: Case, resident: Resident, text: str, now: datetime, actor: tuple | None = None) -> None:
+    """Join another villager's report of the same problem to the open case (``actor``: kind, id, data)."""
     if session.scalar(select(CaseReporter.id).where(CaseReporter.case_id == case.id,
                                                     CaseReporter.resident_id == resident.id)) is None:
         session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
         case.reporters += 1
-    case_life.apply(session, case, "co_report", actor_kind="resident", actor_id=resident.id, now=now, note=text)
+    kind, actor_id, data = actor or ("resident", resident.id, None)
+    case_life.apply(session, case, "co_report", actor_kind=kind, actor_id=actor_id, now=now, note=text, data=data)
 
 
 def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
-              media: list[dict]) -> Case:
-    """Create, route and announce a new case, with its first ledger entries."""
+              media: list[dict], actor: tuple | None = None) -> Case:
+    """Create, route and announce a new case, with its first ledger entries (``actor``: kind, id, data)."""
     village = resident.village
     handler = route(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now)
@@ -139,7 +140,8 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
-    case_life.receive(session, case, resident_id=resident.id, now=now)
+    kind, actor_id, data = actor or ("resident", resident.id, None)
+    case_life.receive(session, case, actor_kind=kind, actor_id=actor_id, now=now, data=data)
     assign(session, case, handler, config, now, actor=None)
     return case
 
