@@ -53,9 +53,10 @@ def village_of(session, form: dict, county: str) -> Village:
         found = find_villages(session, name)
     else:
         raise ApiError(400, "a village is required: address_string (its name) or address_id (its id)")
-    found = [v for v in found if v.township.county == county]
     if not found:
-        raise ApiError(404, f"no village {by_id or name} in {county}")
+        raise ApiError(404, f"village {by_id or name} not found")
+    if not (found := [v for v in found if v.township.county == county]):
+        raise ApiError(403, f"village {by_id or name} is outside county:{county}")
     if len(found) > 1:
         choices = ", ".join(f"{v.township.name}{v.name} (address_id {v.id})" for v in found)
         raise ApiError(400, f"village {name} is ambiguous: {choices}")
@@ -100,7 +101,8 @@ def file_request(session, caller: Caller, form: dict, config: dict, classifier, 
     code = _text(form, "service_code", 32)
     if code and code not in config["categories"]:
         raise ApiError(404, f"service_code {code} not found")
-    caller_name = " ".join(filter(None, (_text(form, "last_name", 32), _text(form, "first_name", 32))))
+    last, first = _text(form, "last_name", 32), _text(form, "first_name", 32)
+    caller_name = f"{first} {last}".strip() if (last + first).isascii() else last + first  # 张三, John Smith
     phone = _text(form, "phone", 20)
     if phone and not PHONE.fullmatch(phone):
         raise ApiError(400, "phone must be a telephone number")
