@@ -103,7 +103,8 @@ def people(runtime) -> dict:
     with runtime.Session.begin() as session:
         r = roster_fixture.build(session)
         for village in (r["village"], r["village2"], r["other_village"]):
-            session.add_all(VillageName(village=village, key=key) for key in village_keys(village.name, village.aliases))
+            keys = village_keys(village.name, village.aliases)
+            session.add_all(VillageName(village=village, key=key) for key in keys)
         resident = roster_fixture.resident(session, "o_resident", r["village"])
         return {name: row.id for name, row in r.items()} | {"resident": resident.id}
 

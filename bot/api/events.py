@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.api.fields import filed_by, iso, service_request
 from bot.api.keys import Caller
 from bot.cases.outbox import add
-from models import ApiClient, Cadre, Case, CaseEvent, Township, Village, WebhookSubscriber
+from models import ApiClient, Cadre, CaseEvent, WebhookSubscriber
 
 PENDING = "api_case_events"  # key in Session.info: ids of ledger entries flushed, not yet committed
 KIND = "webhook"

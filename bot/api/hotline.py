@@ -20,6 +20,7 @@ from bot.cases.filing import co_report, find_co_report, open_case
 from bot.roster.names import find_villages
 from models import ApiRequest, Case, Resident, Village
 from models.api import STAND_IN_PREFIX
+
 MAX_TEXT = 2000
 PHONE = re.compile(r"\+?[0-9][0-9 -]{2,18}")
 

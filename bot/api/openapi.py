@@ -2,6 +2,7 @@
 
 _KEY = {"name": "api_key", "in": "query", "required": False, "schema": {"type": "string"},
         "description": "The client's key. Without it: category, state, village and times only."}
+_NEW = {"$ref": "#/components/schemas/NewRequest"}
 _ERRORS = {str(code): {"$ref": f"#/components/responses/Error{code}"} for code in (400, 401, 403, 404, 429)}
 
 
@@ -69,8 +70,8 @@ def document(base_url: str) -> dict:
                         "responses": {"200": _ok(request_list), **_ERRORS}},
                 "post": {"summary": "File a case (the 12345 hotline); needs a key with --write",
                          "requestBody": {"required": True, "content": {
-                             "application/x-www-form-urlencoded": {"schema": {"$ref": "#/components/schemas/NewRequest"}},
-                             "application/json": {"schema": {"$ref": "#/components/schemas/NewRequest"}}}},
+                             "application/x-www-form-urlencoded": {"schema": _NEW},
+                             "application/json": {"schema": _NEW}}},
                          "responses": {"201": _ok({"type": "array", "items": {"type": "object", "properties": {
                              "service_request_id": {"type": "string"}, "token": {"type": "string"},
                              "service_notice": {"type": "string"}}}}, "Created"), **_ERRORS}}},

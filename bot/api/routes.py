@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+import bot.api.events  # noqa: F401  (registers the ledger hook that feeds the webhooks)
 from bot.api import openapi, queries, services
 from bot.api.errors import ApiError, error_response
 from bot.api.fields import filed_by, last_changes, service_request
@@ -13,8 +14,6 @@ from bot.api.keys import Caller, authenticate
 from bot.delivery.relay import kick
 from bot.inbox.ratelimit import RateLimiter
 from models import ApiRequest, Case, Village, utcnow
-
-import bot.api.events  # noqa: F401  (registers the ledger hook that feeds the webhooks)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
