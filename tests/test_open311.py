@@ -226,6 +226,8 @@ def test_refused_requests_get_open311_errors_and_change_nothing(settings_overrid
     _error(get("requests/JH-1999-00001.json"), 404)
     _error(get("tokens/nope.json"), 404)
     _error(get("services/不存在.json"), 404)
+    _error(get("services.json", jurisdiction_id="火星县"), 404)
+    assert get("services.json", jurisdiction_id=COUNTY).status_code == 200
     assert _counts(runtime) == before
 
 

@@ -24,6 +24,14 @@ def parse_time(name: str, value: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=CHINA)
 
 
+def known_county(session, jurisdiction: str | None) -> str:
+    """The ``jurisdiction_id`` asked for ("" when none); 404 when no township is in that county."""
+    county = (jurisdiction or "").strip()
+    if county and session.scalar(select(Township.id).where(Township.county == county).limit(1)) is None:
+        raise ApiError(404, f"jurisdiction_id {county} not found")
+    return county
+
+
 def search(session, args: dict, config: dict, now: datetime) -> list[Case]:
     """The cases ``args`` ask for, newest first (at most 1000)."""
     query = (select(Case).join(Village, Case.village_id == Village.id).join(Township)
@@ -67,9 +75,7 @@ def _filtered(session, query, args: dict, config: dict, now: datetime):
         query = query.where(Case.received_at >= start)
     if end:
         query = query.where(Case.received_at <= end)
-    if county := (args.get("jurisdiction_id") or "").strip():
-        if session.scalar(select(Township.id).where(Township.county == county).limit(1)) is None:
-            raise ApiError(404, f"jurisdiction_id {county} not found")
+    if county := known_county(session, args.get("jurisdiction_id")):
         query = query.where(Township.county == county)
     if village := (args.get("village") or "").strip():
         if village.isdigit():

@@ -75,8 +75,10 @@ def discovery():
 @bp.get("/services.json")
 def service_list():
     """The configured categories."""
+    params = _params()
     with _runtime().Session() as session:
-        _caller(session, _params())
+        _caller(session, params)
+        queries.known_county(session, params.get("jurisdiction_id"))  # one category list for every county
     return jsonify(services.services(_runtime().config))
 
 
