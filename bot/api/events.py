@@ -49,15 +49,20 @@ def _emit(session) -> None:
         return
     session.flush()  # entries added since the last flush get their ids (and are noted)
     ids = sorted(set(session.info.pop(PENDING, [])))
+    if session.scalar(select(WebhookSubscriber.id).where(WebhookSubscriber.active.is_(True)).limit(1)) is None:
+        return  # nobody listens (the usual case): one indexed look-up per transaction
     subscribers_of: dict[str, list[tuple[int, Caller]]] = {}
     for entry in session.scalars(select(CaseEvent).where(CaseEvent.id.in_(ids)).order_by(CaseEvent.id)):
         case = entry.case
         county = case.village.township.county
         if county not in subscribers_of:
             subscribers_of[county] = subscribers(session, county)
+        bodies: dict[Caller, str] = {}  # subscribers of one client share a body
         for subscriber_id, caller in subscribers_of[county]:
-            body = json.dumps(payload(session, entry, caller), ensure_ascii=False, separators=(",", ":"))
-            add(session, f"case_event:{entry.id}", KIND, subscriber_id, KIND, body, case_id=case.id,
+            if caller not in bodies:
+                bodies[caller] = json.dumps(payload(session, entry, caller), ensure_ascii=False,
+                                            separators=(",", ":"))
+            add(session, f"case_event:{entry.id}", KIND, subscriber_id, KIND, bodies[caller], case_id=case.id,
                 title=TYPES.get(entry.action, entry.action))
 
 
