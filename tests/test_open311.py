@@ -330,3 +330,36 @@ def test_keys_are_stored_hashed_and_webhook_secrets_printed_once(settings_overri
     served_app_refuses = CliRunner().invoke(cli, ["api", "webhook", "add", key, "http://127.0.0.1/h"],
                                             env=settings_overrides)
     assert served_app_refuses.exit_code == 2
+
+
+def test_quiet_hours_hold_the_cadres_push_but_not_the_webhooks(settings_overrides, runtime, people, served, receiver):
+    from datetime import datetime
+
+    from bot.delivery.relay import claim
+    from bot.timefmt import CHINA
+
+    key = add_key(settings_overrides, "12345热线")
+    subscribe(settings_overrides, key, receiver.url)
+    file_road_case(served, key)
+    cfg = {**runtime.config["notifications"], "quiet_hours": {"start": "22:00", "end": "07:00"}}
+    night = datetime(2030, 3, 6, 1, 0, tzinfo=CHINA)
+    with runtime.Session.begin() as session:
+        claimed = {notification_id for notification_id, _ in claim(session, night, cfg)}
+    kinds = {r.id: r.recipient_kind for r in rows(runtime)}
+    assert {kinds[i] for i in claimed} == {"webhook"} and "cadre" in kinds.values()
+
+
+def test_a_second_call_about_the_same_problem_joins_the_open_case(settings_overrides, runtime, people, served):
+    key = add_key(settings_overrides, "12345热线")
+    first = file_road_case(served, key).json()[0]
+    again = file_road_case(served, key, last_name="王", first_name="五").json()[0]
+    assert again["service_request_id"] == first["service_request_id"] and again["token"] != first["token"]
+    assert "已并入" in again["service_notice"]
+    [item] = requests.get(f"{served.api}/requests/{first['service_request_id']}.json", params={"api_key": key},
+                          timeout=10).json()
+    assert item["extended_attributes"]["reporters"] == 1  # the hotline counts once, however many callers
+    with runtime.Session() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1
+        assert session.scalar(select(func.count()).select_from(ApiRequest)) == 2  # each caller kept
+        actions = session.scalars(select(CaseEvent.action).order_by(CaseEvent.id)).all()
+    assert actions == ["receive", "assign", "co_report"]
