@@ -13,6 +13,7 @@ from handlers.cases_common import action_label, find_case, split_args, state_lab
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre, Case, CaseReporter, Escalation, Resident
+from models.api import STAND_IN_PREFIX, hotline_callers
 
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
@@ -83,6 +84,10 @@ def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Show a case; the complainant of a complaint about village cadres only to its handler."""
     complainant = f"群众（微信尾号 {case.resident.openid[-4:]}）"
+    if case.resident.openid.startswith(STAND_IN_PREFIX):  # filed through the open API: whom to call back
+        complainant = "；".join(context.text("complainant_hotline", client=call.client.name,
+                                             caller=call.caller_name or "—", phone=call.caller_phone or "—")
+                               for call in hotline_callers(context.session, case.id))
     return context.text(
         "cadre_detail", number=case.number, category=case.category, state=state_label(context, case.state),
         village=case.village.name, reporters=case.reporters, text=case.text,

@@ -1,7 +1,7 @@
 """Client systems of the open API (Open311): their keys, the cases they filed, their webhooks."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -54,3 +54,8 @@ class WebhookSubscriber(Base):
     secret: Mapped[str] = mapped_column(String(64))  # HMAC key: kept in clear, since signing needs it
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def hotline_callers(session, case_id: int) -> list[ApiRequest]:
+    """The calls a client system filed or joined to the case, first first."""
+    return list(session.scalars(select(ApiRequest).where(ApiRequest.case_id == case_id).order_by(ApiRequest.id)))

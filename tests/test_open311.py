@@ -80,6 +80,10 @@ def test_a_hotline_case_is_filed_followed_by_chat_and_every_event_arrives_signed
         "client": "12345热线", "caller_name": "张三"}
     assert PHONE not in keyed.text and "api:" not in keyed.text
 
+    # The handler sees whom to call back; a cadre of no concern to the case does not.
+    detail = served.say("o_huang", f"详情 {number}")
+    assert "12345热线来电 张三 13912345678" in detail
+    assert "13912345678" not in (served.say("o_he", f"详情 {number}") or "")
     # A cadre passes it on, the other accepts and notes, the leader escalates, the owner resolves.
     for openid, said in [("o_huang", f"转办 {number} 周干事"), ("o_zhou", f"接单 {number}"),
                          ("o_zhou", f"备注 {number} 已联系施工队"), ("o_chen", f"上报 {number} 需镇里协调线路"),
@@ -172,6 +176,9 @@ def test_a_hidden_complaint_never_shows_its_complainant(settings_overrides, runt
     assert "李四" not in keyed.text and PHONE not in keyed.text
     with runtime.Session() as session:  # routed to the township, as chat intake routes it
         assert session.scalar(select(Case.assignee_id).where(Case.number == number)) == people["secretary"]
+    assert "李四" in served.say("o_lin", f"详情 {number}")  # the handler may call back
+    leader_view = served.say("o_chen", f"详情 {number}")
+    assert "村主任优亲厚友" in leader_view and "李四" not in leader_view and PHONE not in leader_view
 
 
 def _counts(runtime) -> dict:
