@@ -284,11 +284,18 @@ def test_a_failing_receiver_is_retried_with_backoff_and_events_stay_in_order(
     assert [e["type"] for e in receiver.events(secret)] == ["new", "assigned", "accepted"]
     assert [r.state for r in rows(runtime) if r.recipient_kind == "webhook"] == ["sent"] * 3
 
+    listed = run_cli(settings_overrides, "api", "webhook", "list")
+    assert f"1\t12345热线\t{receiver.url}\tactive" in listed and secret not in listed
     receiver.statuses = [410]  # gone for good: given up, like an unfollowed user
     served.say("o_huang", f"备注 {number} 明天去现场")
     send_due(runtime)
     last = [(r.title, r.state) for r in rows(runtime) if r.recipient_kind == "webhook"][-1]
     assert last == ("in_progress", "given_up")
+
+    run_cli(settings_overrides, "api", "webhook", "remove", "1")  # removed: nothing more is written or sent
+    served.say("o_huang", f"办结 {number} 已修好")
+    send_due(runtime)
+    assert len(receiver.received) == 3
 
 
 def test_rate_limit_per_key(settings_overrides, runtime, people, served, tmp_path):

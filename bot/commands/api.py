@@ -84,3 +84,31 @@ def webhook_add(key_or_name: str, url: str) -> None:
         click.echo(str(error), err=True)
         sys.exit(2)
     click.echo(f"webhook of {client.name} → {url}; signing secret (shown once):\n{secret}")
+
+
+@webhook.command("list")
+def webhook_list() -> None:
+    """Print every subscriber: id, client, URL, state (never the secret)."""
+    from sqlalchemy import select
+
+    from models import WebhookSubscriber
+
+    with sessions()() as session:
+        for row in session.scalars(select(WebhookSubscriber).order_by(WebhookSubscriber.id)):
+            click.echo(f"{row.id}\t{row.client.name}\t{row.url}\t{'active' if row.active else 'removed'}")
+
+
+@webhook.command("remove")
+@click.argument("subscriber_id", type=int)
+def webhook_remove(subscriber_id: int) -> None:
+    """Stop sending to subscriber SUBSCRIBER_ID (events on their way are given up)."""
+    from models import WebhookSubscriber
+
+    with sessions().begin() as session:
+        row = session.get(WebhookSubscriber, subscriber_id)
+        if row is not None:
+            row.active = False
+    if row is None:
+        click.echo(f"no subscriber {subscriber_id}", err=True)
+        sys.exit(2)
+    click.echo(f"removed subscriber {subscriber_id}")
