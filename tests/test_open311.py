@@ -377,3 +377,17 @@ def test_a_second_call_about_the_same_problem_joins_the_open_case(settings_overr
         assert session.scalar(select(func.count()).select_from(ApiRequest)) == 2  # each caller kept
         actions = session.scalars(select(CaseEvent.action).order_by(CaseEvent.id)).all()
     assert actions == ["receive", "assign", "co_report"]
+
+
+def test_the_worker_process_delivers_webhooks_from_the_queue(settings_overrides, runtime, people, served, receiver,
+                                                             tmp_path):
+    from tests.pushes import start_worker, wait_for
+
+    key = add_key(settings_overrides, "12345热线")
+    secret = subscribe(settings_overrides, key, receiver.url)
+    number = file_road_case(served, key).json()[0]["service_request_id"]  # the POST kicks the relay
+    worker = start_worker(settings_overrides, tmp_path / "worker.log")
+    assert worker.wait(60) == 0, (tmp_path / "worker.log").read_text()
+    wait_for(lambda: len(receiver.received) == 2, timeout=10)
+    assert [(e["type"], e["service_request"]["service_request_id"]) for e in receiver.events(secret)] == [
+        ("new", number), ("assigned", number)]
