@@ -157,6 +157,9 @@ def test_listing_filters_and_the_public_view(settings_overrides, runtime, people
     keyed = {i["service_request_id"]: i for i in requests.get(f"{served.api}/requests.json",
                                                                params={"api_key": key}, timeout=10).json()}
     assert (keyed[water]["lat"], keyed[water]["long"]) == (23.4, 115.8)
+    # No service_code: the classifier decided, as for a chat message.
+    verdict = runtime.services["classifier"].classify("东风村自来水停了两天，全村没水喝")
+    assert keyed[water]["service_code"] == verdict.category != ""
     # A key of another county reads this county's cases in the public view only.
     far = add_key(settings_overrides, "远县热线", county="远县")
     other = requests.get(f"{served.api}/requests.json", params={"api_key": far}, timeout=10).json()
