@@ -94,6 +94,7 @@ def run_cli(settings: dict, *args: str) -> str:
 
 
 def last_line(output: str) -> str:
+    """What a CLI command printed last (a key, a secret)."""
     return output.strip().splitlines()[-1]
 
 

@@ -7,14 +7,17 @@ _ERRORS = {str(code): {"$ref": f"#/components/responses/Error{code}"} for code i
 
 
 def _ok(schema: dict, description: str = "OK") -> dict:
+    """A JSON response of ``schema``."""
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _path(name: str, description: str) -> dict:
+    """A required path parameter."""
     return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
 
 
 def _query(name: str, description: str) -> dict:
+    """An optional query parameter."""
     return {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
 
 

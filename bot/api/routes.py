@@ -21,6 +21,7 @@ bp.register_error_handler(ApiError, error_response)
 
 
 def _runtime():
+    """The app's Runtime."""
     return current_app.extensions["bot"]
 
 
