@@ -71,10 +71,11 @@ def apply(session, case: Case, action: str, *, actor_kind: str, actor_id: int | 
     return entry
 
 
-def receive(session, case: Case, *, actor_kind: str, actor_id: int, now: datetime,
-            data: dict | None = None) -> CaseEvent:
-    """The first ledger entry of a case: it was received from a resident (or a client system)."""
-    entry = CaseEvent(case=case, actor_kind=actor_kind, actor_id=actor_id, action="receive", from_state="",
+def receive(session, case: Case, *, now: datetime, resident_id: int | None = None, actor_kind: str = "resident",
+            actor_id: int | None = None, data: dict | None = None) -> CaseEvent:
+    """The first ledger entry of a case: it was received from a resident (or a client system, ``actor_kind='api'``)."""
+    entry = CaseEvent(case=case, actor_kind=actor_kind, actor_id=resident_id if actor_id is None else actor_id,
+                      action="receive", from_state="",
                       to_state=case.state, note=case.text, data=data or {}, at=now)
     session.add(entry)
     return entry

@@ -141,7 +141,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
     kind, actor_id, data = actor or ("resident", resident.id, None)
-    case_life.receive(session, case, actor_kind=kind, actor_id=actor_id, now=now, data=data)
+    case_life.receive(session, case, resident_id=resident.id, actor_kind=kind, actor_id=actor_id, now=now, data=data)
     assign(session, case, handler, config, now, actor=None)
     return case
 
