@@ -394,3 +394,22 @@ def test_the_worker_process_delivers_webhooks_from_the_queue(settings_overrides,
     wait_for(lambda: len(receiver.received) == 2, timeout=10)
     assert [(e["type"], e["service_request"]["service_request_id"]) for e in receiver.events(secret)] == [
         ("new", number), ("assigned", number)]
+
+
+def test_concurrent_calls_from_one_hotline_each_file_their_case(settings_overrides, runtime, people, served):
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = add_key(settings_overrides, "12345热线")
+    texts = ["新高园村桥头路面塌陷，车辆无法通行", "新高园村小学门口没有红绿灯，孩子过马路危险",
+             "新高园村到镇上的公交车停运了一个月", "新高园村村道上有大坑，下雨积水很深"]
+
+    def call(text: str) -> requests.Response:
+        return requests.post(f"{served.api}/requests.json", data={
+            "api_key": key, "service_code": "交通运输", "description": text, "address_string": "新高园"}, timeout=30)
+
+    with ThreadPoolExecutor(4) as pool:
+        responses = list(pool.map(call, texts))
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    assert len({r.json()[0]["service_request_id"] for r in responses}) == 4
+    with runtime.Session() as session:  # one stand-in for the client and village, however the calls raced
+        assert session.scalar(select(func.count()).select_from(Resident).where(Resident.openid.startswith("api:"))) == 1
