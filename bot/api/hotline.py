@@ -15,8 +15,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.api.errors import ApiError
 from bot.api.keys import Caller
+from bot.cases.case_life import co_report
 from bot.cases.classifier import Classification
-from bot.cases.filing import co_report, find_co_report, open_case
+from bot.cases.filing import find_co_report, open_case
 from bot.roster.names import find_villages
 from models import ApiRequest, Case, Resident, Village
 from models.api import STAND_IN_PREFIX
