@@ -142,6 +142,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
     """Build Settings from the environment, with ``overrides`` (tests, the demo) taking precedence."""
     env = {**os.environ, **(overrides or {})}
     config = read_config(env)
+    if (config.get("station_days") or {}).get("on_holiday", "keep") not in ("skip", "next_working_day", "keep"):
+        raise SettingsError("station_days.on_holiday in config.yaml is malformed: expected skip, next_working_day or keep")
     instance = instance_path(env)
     redis_url = env.get("REDIS_URL") or None
     return Settings(
