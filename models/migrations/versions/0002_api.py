@@ -1,14 +1,14 @@
 """open API: client keys, cases filed by clients, webhook subscribers
 
 Revision ID: 0002_api
-Revises: 0002_cadres
+Revises: 0003_setup
 """
 from alembic import op
 import sqlalchemy as sa
 import models.base
 
 revision = "0002_api"
-down_revision = "0002_cadres"  # chained after main's 0002_cadres when merging main
+down_revision = "0003_setup"  # chained after main's migrations when merging main
 branch_labels = None
 depends_on = None
 
