@@ -12,6 +12,7 @@ from handlers.cases_common import action_label, pick_case, refusal, split_args, 
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre, Case
+from models.api import STAND_IN_PREFIX, hotline_callers
 
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
@@ -85,6 +86,10 @@ def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     if not can(cadre, case, READ):
         return context.text("case_refused", number=case.number)
     complainant = f"群众（微信尾号 {case.resident.openid[-4:]}）"
+    if case.resident.openid.startswith(STAND_IN_PREFIX):  # filed through the open API: whom to call back
+        complainant = "；".join(context.text("complainant_hotline", client=call.client.name,
+                                             caller=call.caller_name or "—", phone=call.caller_phone or "—")
+                               for call in hotline_callers(context.session, case.id))
     reply = context.text(
         "cadre_detail", number=case.number, category=case.category, state=state_label(context, case.state),
         village=case.village.name, reporters=case.reporters, text=case.text,

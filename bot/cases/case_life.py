@@ -166,10 +166,12 @@ def remark(session, case: Case, action: str, *, actor_kind: str, actor_id: int |
     return entry
 
 
-def receive(session, case: Case, *, resident_id: int, now: datetime) -> CaseEvent:
-    """The first ledger entry of a case: it was received from a resident."""
-    entry = CaseEvent(case=case, actor_kind="resident", actor_id=resident_id, action="receive", from_state="",
-                      to_state=case.state, note=case.text, at=now)
+def receive(session, case: Case, *, now: datetime, resident_id: int | None = None, actor_kind: str = "resident",
+            actor_id: int | None = None, data: dict | None = None) -> CaseEvent:
+    """The first ledger entry of a case: it was received from a resident (or a client system, ``actor_kind='api'``)."""
+    entry = CaseEvent(case=case, actor_kind=actor_kind, actor_id=resident_id if actor_id is None else actor_id,
+                      action="receive", from_state="",
+                      to_state=case.state, note=case.text, data=data or {}, at=now)
     session.add(entry)
     return entry
 
@@ -207,8 +209,9 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
                  data={"media": media} if media else None)
 
 
-def co_report(session, case: Case, resident: Resident, text: str, now: datetime) -> CaseEvent:
-    """Join another villager's report of the same problem to the open case."""
+def co_report(session, case: Case, resident: Resident, text: str, now: datetime,
+              actor: tuple | None = None) -> CaseEvent:
+    """Join another villager's report of the same problem to the open case (``actor``: kind, id, data)."""
     lock(session, case)
     if not allowed(case.state, "co_report"):
         raise IllegalMove(case, "co_report")
@@ -216,7 +219,8 @@ def co_report(session, case: Case, resident: Resident, text: str, now: datetime)
                                                     CaseReporter.resident_id == resident.id)) is None:
         session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
         case.reporters += 1
-    return apply(session, case, "co_report", actor_kind="resident", actor_id=resident.id, now=now, note=text)
+    kind, actor_id, data = actor or ("resident", resident.id, None)
+    return apply(session, case, "co_report", actor_kind=kind, actor_id=actor_id, now=now, note=text, data=data)
 
 
 # Cadres' moves.

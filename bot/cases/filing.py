@@ -149,8 +149,9 @@ def alert_emergency(session, case: Case, config: dict) -> list:
 
 
 def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
-              media: list[dict], urgent: bool = False, kind: str = "complaint") -> Case:
-    """Create, route and announce a new case (or inquiry), with its first ledger entries."""
+              media: list[dict], urgent: bool = False, kind: str = "complaint",
+              actor: tuple | None = None) -> Case:
+    """Create, route and announce a new case (or inquiry), with its first ledger entries (``actor``: kind, id, data)."""
     village = resident.village
     handler = route(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now, urgent, kind)
@@ -164,6 +165,8 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
     track(session, case, media, now)
-    case_life.receive(session, case, resident_id=resident.id, now=now)
+    actor_kind, actor_id, data = actor or ("resident", resident.id, None)
+    case_life.receive(session, case, resident_id=resident.id, actor_kind=actor_kind, actor_id=actor_id, now=now,
+                      data=data)
     assign(session, case, handler, config, now, actor=None)
     return case

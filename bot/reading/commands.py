@@ -70,12 +70,32 @@ def _args(word: str, rest: str) -> str | None:
 
 def match_command(text: str, words) -> Command | None:
     """The command among ``words`` that ``text`` was meant as, with its argument; None for free text."""
-    light = simplified(text).strip()
+    written = text.strip()
+    light = simplified(written)
     found = _match(light, words)
     lead = _LEAD.match(light).end()
     if found is None and 0 < lead < len(light):
         found = _match(light[lead:], words)
-    return found
+    return _as_written(found, light, written)
+
+
+# Full-width digits and letters read as ASCII (case numbers like １２); punctuation stays as written.
+_FULL_WIDTH_ALNUM = {ord(c) + 0xFEE0: c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+
+
+def _as_written(found: Command | None, light: str, written: str) -> Command | None:
+    """The command with its argument as the sender wrote it (an answer keeps its ，and 繁體 characters).
+
+    NFKC and OpenCC keep Chinese text's length, so the argument's place in the read text is its
+    place in the written one; when they did not, the read argument is the best there is. Full-width
+    digits and letters still read as ASCII, so `详情 １２` finds case 12.
+    """
+    if found is None or not found.args or len(light) != len(written):
+        return found
+    start = light.rfind(found.args)
+    if start < 0:
+        return found
+    return Command(found.word, written[start:start + len(found.args)].translate(_FULL_WIDTH_ALNUM))
 
 
 def _match(light: str, words) -> Command | None:
