@@ -58,8 +58,6 @@ def test_lead_in_words_before_a_command(typed, command):
 
 
 def test_a_commands_free_text_keeps_what_was_written():
-    from bot.reading.commands import match_command
-
     assert match_command("办结１２ 路灯已更换，今晚起正常照明", ["办结"]).args == "12 路灯已更换，今晚起正常照明"
     assert match_command("備註 3 條路爛咗", ["备注"]).args == "3 條路爛咗"
     assert match_command("详情　１２", ["详情"]).args == "12"
