@@ -34,8 +34,11 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
     text = message.text.strip()
     if resident.village_id is None:
-        if text:  # kept, and filed as soon as they bind: never lost
-            resident.pending_text = f"{resident.pending_text}\n{text}".strip()
+        if text:  # kept, and filed as soon as they bind; bounded, the oldest dropped first
+            kept, dropped = keep_pending(resident.pending_text, text, context.config["cases"]["pending_max_chars"])
+            resident.pending_text = kept
+            if dropped:
+                return context.text("ask_bind_trimmed", limit=context.config["cases"]["pending_max_chars"])
         return context.text("ask_bind")
     if message.kind in ATTACHMENTS:
         return attach(message, resident, context)
@@ -48,6 +51,12 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         return context.text("help")
     return receipt(file_text(context.session, resident, text, context.config, classifier(context), context.now,
                              media), context)
+
+
+def keep_pending(kept: str, text: str, limit: int) -> tuple[str, bool]:
+    """The pre-binding text with ``text`` added, cut to its last ``limit`` characters; and whether it was cut."""
+    joined = f"{kept}\n{text}".strip()
+    return joined[-limit:], len(joined) > limit
 
 
 def file_pending(session, resident: Resident, message: Message, context: Context) -> str | None:
