@@ -6,13 +6,15 @@ from sqlalchemy import or_, select
 from bot.cases import case_life
 from bot.cases.filing import assign
 from bot.cases.outbox import notify_event
-from bot.cases.permissions import READ, can, sees_complainant
-from bot.cases.routing import route, township_handler
+from bot.cases.accused import accused, exclude, excluded_ids
+from bot.cases.permissions import READ, can, handlers_of, not_about, readable, sees_complainant
+from bot.cases.routing import is_township_level, route, township_handler
 from bot.timefmt import left, short
 from handlers.cases_common import action_label, find_case, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre, Case, CaseReporter, Escalation, Resident
+from models.roster import served_villages
 
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
@@ -43,9 +45,9 @@ def case_command(action: str, usage: str, needs_text: bool = False):
             if not number or (needs_text and not text):
                 return context.text("case_usage", usage=USAGE[usage])
             case = find_case(context.session, number)
-            if case is None:
-                return context.text("case_not_found", number=number)
             cadre = context.session.get(Cadre, sender.cadre_id)
+            if case is None or not readable(cadre, case):  # one answer: numbers reveal nothing
+                return context.text("case_not_found", number=number)
             real_action = action(case, cadre) if callable(action) else action
             if not can(cadre, case, real_action):
                 return context.text("case_refused", number=case.number)
@@ -102,14 +104,37 @@ def note(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 
 @case_command("transfer", "transfer", needs_text=True)
 def transfer(case: Case, text: str, cadre: Cadre, context: Context) -> str:
-    """Hand a case to another active cadre by name (before acceptance, or by a leader)."""
-    target = context.session.scalar(select(Cadre).where(Cadre.name == text, Cadre.active.is_(True)))
-    if target is None:
+    """Hand a case on by name to a cadre who may take it (bot/cases/permissions.py); ask when several match."""
+    name, _, hint = text.partition(" ")
+    found = [c for c in handlers_of(context.session, case, context.config) if c.name == name]
+    if hint.strip():
+        found = [c for c in found if _matches(context.session, c, hint.strip())]
+    if not found:
         return context.text("cadre_unknown_name", name=text)
+    if len(found) > 1:
+        lines = [context.text("cadre_choice_line", name=c.name, position=c.position or "—",
+                              place=_place(context.session, c), tail=(c.phone or "")[-4:]) for c in found]
+        return context.text("cadre_choose", count=len(found), name=name, number=case.number,
+                            tail=(found[0].phone or "")[-4:], choices="\n".join(lines))
+    target = found[0]
     case.owner = None if case.owner_id == cadre.id or cadre.role in ("leader", "secretary") else case.owner
     assign(context.session, case, target, context.config, context.now, actor=cadre, action="transfer",
            note=f"转给 {target.name}")
     return context.text("cadre_transferred", number=case.number, name=target.name)
+
+
+def _place(session, cadre: Cadre) -> str:
+    """Where a cadre serves, as a transfer choice names it: their villages, else their township."""
+    villages = served_villages(session, cadre)
+    if villages:
+        return "、".join(v.name for v in villages[:2])
+    return cadre.township.name if cadre.township else "—"
+
+
+def _matches(session, cadre: Cadre, hint: str) -> bool:
+    """Whether ``hint`` (a village, a position or the phone's last digits) picks this cadre."""
+    return (hint.isdigit() and len(hint) >= 4 and (cadre.phone or "").endswith(hint)) or hint in (cadre.position or "") \
+        or any(hint in (v.name, v.name.rstrip("村")) for v in served_villages(session, cadre))
 
 
 def _escalation_action(case: Case, cadre: Cadre) -> str:
@@ -137,15 +162,27 @@ def escalate(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 
 @case_command("reclassify", "reclassify", needs_text=True)
 def reclassify(case: Case, text: str, cadre: Cadre, context: Context) -> str:
-    """Correct the category (kept as a training label); an unaccepted case is routed anew."""
+    """Correct the category (kept as a training label); an unaccepted case is routed anew.
+
+    To a township-level category (干部作风): the complainant is hidden at once, the village's
+    implied cadres are excluded, and a case held by an excluded cadre goes to the township.
+    """
     categories = context.config["categories"]
     if text not in categories:
         return context.text("cadre_unknown_category", category=text, choices="、".join(categories))
     before = case.category
     _act(case, "reclassify", cadre, context, data={"from": before, "category": text})
     case.category = text
+    if is_township_level(categories, text):
+        case.hidden_complainant = True
+        _, people = accused(context.session, case.village, case.text, text, context.config)
+        exclude(context.session, case, people)
+    away = excluded_ids(case)
+    if case.owner_id in away:  # the accused never keeps a complaint about them
+        case.owner = None
     if case.owner_id is None:
-        target = route(context.session, case.village, text, context.config)
+        target = route(context.session, case.village, text, context.config, exclude=away,
+                       township=case.hidden_complainant)
         if target is not None and target.id != case.assignee_id:
             assign(context.session, case, target, context.config, context.now, actor=cadre, action="transfer",
                    note=f"改类后转给 {target.name}")
@@ -168,7 +205,7 @@ def my_cases(message: Message, sender: Sender, context: Context) -> str:
     """My open cases, oldest first, with the time left before they are due."""
     cases = context.session.scalars(select(Case).where(
         or_(Case.owner_id == sender.cadre_id, Case.assignee_id == sender.cadre_id),
-        Case.state.in_(case_life.OPEN)).order_by(Case.received_at).limit(20)).all()
+        Case.state.in_(case_life.OPEN), not_about(sender.cadre_id)).order_by(Case.received_at).limit(20)).all()
     if not cases:
         return context.text("cadre_my_none")
     return "\n".join(context.text("cadre_my_line", number=c.number, category=c.category,

@@ -5,14 +5,14 @@ on that.
 """
 from models.abuse import BannedUser
 from models.base import Base, utcnow
-from models.case import Case, CaseCounter, CaseEvent, CaseReporter, CoReportOffer, Escalation
+from models.case import Case, CaseCounter, CaseEvent, CaseExclusion, CaseReporter, CoReportOffer, Escalation
 from models.inbound import InboundMessage
 from models.notification import Notification
 from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Team, Township, Village
 
 __all__ = [
-    "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "CoReportOffer", "Escalation", "InboundMessage",
+    "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseExclusion", "CaseReporter", "CoReportOffer", "Escalation", "InboundMessage",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

@@ -46,7 +46,7 @@ class Case(Base):
     owner: Mapped[Cadre | None] = relationship(foreign_keys=[owner_id])
     hidden_complainant: Mapped[bool] = mapped_column(default=False)  # about the village's own cadres
     # Cadres a complaint names or implies (bot/cases/accused.py): never assigned it, never shown it.
-    excluded_cadre_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    exclusions: Mapped[list["CaseExclusion"]] = relationship(back_populates="case", cascade="all, delete-orphan")
     urgent: Mapped[bool] = mapped_column(default=False)
     escalation: Mapped[str] = mapped_column(String(16), default="")  # "", township, county
     reporters: Mapped[int] = mapped_column(default=1)
@@ -80,6 +80,18 @@ class CaseReporter(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     verdict: Mapped[str] = mapped_column(String(16), default="")  # satisfied | unsatisfied
+
+
+class CaseExclusion(Base):
+    """A cadre a complaint is about (named, or implied by position): kept away from the case."""
+
+    __tablename__ = "case_exclusion"
+    __table_args__ = (UniqueConstraint("case_id", "cadre_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case: Mapped[Case] = relationship(back_populates="exclusions")
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), index=True)
 
 
 class CoReportOffer(Base):

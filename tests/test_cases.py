@@ -150,7 +150,7 @@ def test_complaint_about_village_cadres_goes_to_the_township_and_hides_the_compl
     assert case.assignee_id == roster["secretary"] and case.hidden_complainant
     assert "微信尾号" in chat.say("o_lin", f"详情 {case.number}")
     assert "已隐藏" in chat.say("o_chen", f"详情 {case.number}")  # the team leader sees the case, not who wrote
-    assert "无权" in chat.say("o_wu", f"详情 {case.number}")  # the village committee does not see it at all
+    assert "没有找到" in chat.say("o_wu", f"详情 {case.number}")  # for the village committee it does not exist
 
 
 def test_transfer_before_acceptance_and_by_the_leader(chat, runtime, roster):
@@ -188,16 +188,17 @@ def test_my_cases_lists_open_cases_oldest_first_with_time_left(chat, runtime):
 
 REFUSALS = [
     ("o_ah", "接单 JH-2026-00001", "没有使用"),  # a resident
-    ("o_ma", "接单 JH-2026-00001", "无权"),  # a leader of another township
-    ("o_he", "详情 JH-2026-00001", "无权"),  # another township's secretary
-    ("o_zhao", "接单 JH-2026-00001", "无权"),  # a supervisor only reads
-    ("o_qian", "详情 JH-2026-00001", "无权"),  # a supervisor of another county
-    ("o_zhou", "接单 JH-2026-00001", "无权"),  # a member it was not routed to
+    # Out of scope: the same answer as a number that does not exist, so numbers reveal nothing.
+    ("o_ma", "接单 JH-2026-00001", "没有找到案件"),  # a leader of another township
+    ("o_he", "详情 JH-2026-00001", "没有找到案件"),  # another township's secretary
+    ("o_zhao", "接单 JH-2026-00001", "无权"),  # a supervisor only reads (it is in their county)
+    ("o_qian", "详情 JH-2026-00001", "没有找到案件"),  # a supervisor of another county
+    ("o_zhou", "接单 JH-2026-00001", "没有找到案件"),  # a member it was not routed to
     ("o_huang", "办结 JH-2026-00001 好了", "不能办结"),  # not accepted yet
     ("o_huang", "办结 JH-2026-00001", "用法"),  # no answer given
     ("o_huang", "接单", "用法"),
     ("o_huang", "接单 JH-2026-99999", "没有找到"),
-    ("o_huang", "转办 JH-2026-00001 不存在的人", "没有找到名为"),
+    ("o_huang", "转办 JH-2026-00001 不存在的人", "没有找到可以接办此案的"),
     ("o_bo", "满意 JH-2026-00001", "没有找到"),  # not their case
     ("o_ah", "满意 JH-2026-00001", "不能确认满意"),  # not resolved yet
 ]

@@ -11,9 +11,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.cases import case_life
+from bot.cases.accused import accused, exclude
 from bot.cases.classifier import tokens
 from bot.cases.outbox import notify_event
-from bot.cases.routing import is_township_level, route
+from bot.cases.routing import route
 from bot.timefmt import working_days_after
 from models import Case, CaseCounter, CaseReporter, Resident, Village
 
@@ -130,14 +131,18 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
               media: list[dict]) -> Case:
     """Create, route and announce a new case, with its first ledger entries."""
     village = resident.village
-    handler = route(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
+    # A complaint about cadres goes to the township, its complainant hidden, away from those it names.
+    about, people = accused(session, village, text, verdict.category, config)
+    handler = route(session, village, verdict.category, config, exclude={c.id for c in people},
+                    township=about)  # before the case exists: one INSERT, no UPDATE
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now)
     case = Case(number=next_number(session, village, now), state="received", village=village, resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
                 explanation=list(verdict.explanation), urgent=urgent,
-                hidden_complainant=is_township_level(config["categories"], verdict.category),
+                hidden_complainant=about,
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)
+    exclude(session, case, people)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
     case_life.receive(session, case, resident_id=resident.id, now=now)
     assign(session, case, handler, config, now, actor=None)

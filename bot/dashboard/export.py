@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from bot.dashboard import bp, filters
+from bot.cases.permissions import not_about
 from bot.dashboard.auth import login_required
 from bot.timefmt import CHINA
 from models import Cadre, Case, Township, Village
@@ -24,7 +25,8 @@ def ledger_rows(db, picked: filters.Filters):
              .join(Village, Village.id == Case.village_id).join(Township, Township.id == Village.township_id)
              .outerjoin(owner, owner.id == func.coalesce(Case.owner_id, Case.assignee_id))
              .where(Case.village_id.in_(picked.villages), Case.received_at >= picked.period.start,
-                    Case.received_at < picked.period.end).order_by(Case.received_at, Case.id))
+                    Case.received_at < picked.period.end, not_about(g.cadre.id))
+             .order_by(Case.received_at, Case.id))
     if picked.category:
         query = query.where(Case.category == picked.category)
     states = current_app.extensions["bot"].config["labels"]["states"]

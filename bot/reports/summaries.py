@@ -4,26 +4,32 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from bot.cases.permissions import not_about
 from bot.reports.periods import Period
 from bot.reports.rates import ENDED
 from models import Case, DiaryEntry, Escalation, Inspection, Notification, Township, Village
 
 
-def _open(villages):
-    """Open cases of the villages (the partial index ix_case_open_village_received serves this)."""
-    return select(Case).where(Case.village_id.in_(villages), Case.state.not_in(ENDED)).options(
+def _open(villages, viewer: int | None = None):
+    """Open cases of the villages (the partial index ix_case_open_village_received serves this).
+
+    ``viewer``: the cadre who will read the list; complaints about them are left out.
+    """
+    query = select(Case).where(Case.village_id.in_(villages), Case.state.not_in(ENDED)).options(
         joinedload(Case.owner), joinedload(Case.assignee), joinedload(Case.village))
+    return query.where(not_about(viewer)) if viewer is not None else query
 
 
-def oldest_open(session, villages, limit: int = 5) -> list[Case]:
-    """The ``limit`` oldest unresolved cases of the villages."""
-    return list(session.scalars(_open(villages).order_by(Case.received_at, Case.id).limit(limit)))
+def oldest_open(session, villages, limit: int = 5, viewer: int | None = None) -> list[Case]:
+    """The ``limit`` oldest unresolved cases of the villages (none about ``viewer``)."""
+    return list(session.scalars(_open(villages, viewer).order_by(Case.received_at, Case.id).limit(limit)))
 
 
-def overdue(session, villages, now: datetime, limit: int = 50) -> list[Case]:
+def overdue(session, villages, now: datetime, limit: int = 50, viewer: int | None = None) -> list[Case]:
     """Open cases past their resolve limit, or not accepted past their contact limit, latest due first."""
     late = or_(Case.resolve_due_at < now, and_(Case.accepted_at.is_(None), Case.contact_due_at < now))
-    return list(session.scalars(_open(villages).where(late).order_by(Case.resolve_due_at, Case.id).limit(limit)))
+    return list(session.scalars(_open(villages, viewer).where(late).order_by(Case.resolve_due_at, Case.id)
+                                .limit(limit)))
 
 
 def escalated(session, township_id: int) -> list[tuple[Case, Escalation | None]]:

@@ -1,4 +1,4 @@
-"""security: co-report offers, cadres excluded from complaints about them, dashboard session versions
+"""security: co-report offers, cadres kept away from complaints about them, dashboard session versions
 
 Revision ID: 0002_security
 Revises: 0001
@@ -26,13 +26,22 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["resident_id"], ["resident.id"], name=op.f("fk_co_report_offer_resident_id_resident")),
         sa.PrimaryKeyConstraint("resident_id", name=op.f("pk_co_report_offer")),
     )
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("excluded_cadre_ids", sa.JSON(), nullable=False, server_default="[]"))
+    op.create_table(
+        "case_exclusion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("cadre_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["cadre_id"], ["cadre.id"], name=op.f("fk_case_exclusion_cadre_id_cadre")),
+        sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_case_exclusion_case_id_case")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_exclusion")),
+        sa.UniqueConstraint("case_id", "cadre_id", name=op.f("uq_case_exclusion_case_id")),
+    )
+    with op.batch_alter_table("case_exclusion", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_exclusion_cadre_id"), ["cadre_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_exclusion_case_id"), ["case_id"], unique=False)
     with op.batch_alter_table("dashboard_login", schema=None) as batch_op:
         batch_op.add_column(sa.Column("session_version", sa.Integer(), nullable=False, server_default="0"))
-    # The defaults only filled existing rows; the models give new rows their values.
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.alter_column("excluded_cadre_ids", server_default=None)
+    # The default only filled existing rows; the model gives new rows their value.
     with op.batch_alter_table("dashboard_login", schema=None) as batch_op:
         batch_op.alter_column("session_version", server_default=None)
 
@@ -40,6 +49,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("dashboard_login", schema=None) as batch_op:
         batch_op.drop_column("session_version")
-    with op.batch_alter_table("case", schema=None) as batch_op:
-        batch_op.drop_column("excluded_cadre_ids")
+    op.drop_table("case_exclusion")
     op.drop_table("co_report_offer")
