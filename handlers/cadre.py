@@ -196,8 +196,10 @@ def resolve(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     case.answer = text
     case.resolved_at = context.now
     for reporter in _reporters(context.session, case):
+        # Only the first reporter is asked for the verdict; co-reporters get the answer.
+        key = "push_answer" if reporter.id == case.resident_id else "push_answer_co"
         notify_event(context.session, entry, reporter, "answer",
-                     context.text("push_answer", number=case.number, answer=text), title=f"案件 {case.number} 已办结")
+                     context.text(key, number=case.number, answer=text), title=f"案件 {case.number} 已办结")
     return context.text("cadre_done", action="办结", number=case.number)
 
 

@@ -30,13 +30,15 @@ def progress(message: Message, sender: Sender, context: Context) -> str:
     """All my cases in one line each, or one case in full with its answer."""
     number, _ = split_args(context.args)
     if number:
-        case, _ = _my_case(context, sender, number)
+        case, reporter = _my_case(context, sender, number)
         if case is None:
             return context.text("case_not_found", number=number)
         owner = case.owner or case.assignee
+        # A co-reporter sees the case's public summary and their own words, never another reporter's.
+        text = case.text if case.resident_id == sender.resident_id else reporter.text
         return context.text(
             "progress_detail", number=case.number, category=case.category, state=state_label(context, case.state),
-            text=case.text, owner=f"{owner.name}（{owner.position}）{owner.phone}" if owner else "待安排",
+            text=text, owner=f"{owner.name}（{owner.position}）{owner.phone}" if owner else "待安排",
             answer=context.text("progress_answer", answer=case.answer) if case.answer else "").strip()
     cases = context.session.scalars(select(Case).join(CaseReporter, CaseReporter.case_id == Case.id).where(
         CaseReporter.resident_id == sender.resident_id).order_by(Case.id.desc()).limit(10)).all()
@@ -52,6 +54,8 @@ def satisfied(message: Message, sender: Sender, context: Context) -> str:
     case, reporter = _my_case(context, sender, number)
     if case is None:
         return context.text("case_not_found", number=number or "")
+    if case.resident_id != sender.resident_id:  # the first reporter gives the verdict (README: co-reports)
+        return context.text("co_report_verdict_first", number=case.number)
     if not case_life.allowed(case.state, "confirm"):
         return context.text("case_illegal", number=case.number, state=state_label(context, case.state), action="确认满意")
     case_life.apply(context.session, case, "confirm", actor_kind="resident", actor_id=sender.resident_id,
@@ -67,6 +71,8 @@ def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     case, reporter = _my_case(context, sender, number)
     if case is None:
         return context.text("case_not_found", number=number or "")
+    if case.resident_id != sender.resident_id:
+        return context.text("co_report_verdict_first", number=case.number)
     if not reason:
         return context.text("verdict_needs_reason", number=case.number)
     if not case_life.allowed(case.state, "reopen"):

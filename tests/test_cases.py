@@ -78,8 +78,9 @@ def test_greetings_do_not_open_cases(chat, runtime):
 def test_same_problem_from_another_villager_joins_as_co_report(chat, runtime, roster):
     chat.say("o_ah", ROAD)
     chat.tick(hours=1)
-    reply = chat.say("o_bo", ROAD_AGAIN)
-    assert "JH-2026-00001" in reply and "2 位" in reply
+    offer = chat.say("o_bo", ROAD_AGAIN)
+    assert "JH-2026-00001" in offer and "回复“是”并入" in offer
+    assert "2 位" in chat.say("o_bo", "是")
     case = only_case(runtime)
     assert case.reporters == 2
     assert "反映人数：2" in chat.say("o_huang", "详情 JH-2026-00001")

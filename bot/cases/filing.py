@@ -15,6 +15,7 @@ from bot.cases.accused import accused, exclude
 from bot.cases.classifier import tokens
 from bot.cases.outbox import notify_event
 from bot.cases.routing import route
+from bot.cases.same_problem import report, same_problem
 from bot.timefmt import working_days_after
 from models import Case, CaseCounter, CaseReporter, Resident, Village
 
@@ -24,7 +25,8 @@ class Filed:
     """What happened to a resident's message: which case, and how it got there."""
 
     case: Case
-    how: str  # new | supplement | co_report
+    how: str  # new | supplement | co_report | offer (a near-identical case is offered: 是/否)
+    summary: str = ""  # an offer's public summary of the case (bot/cases/co_report_offer.py)
 
 
 def due_times(config: dict, category: str, now: datetime) -> tuple[datetime, datetime, bool]:
@@ -77,16 +79,17 @@ def recent_own_case(session, resident: Resident, window: timedelta, now: datetim
 
 def find_co_report(session, village_id: int, category: str, text: str, config: dict,
                    now: datetime) -> Case | None:
-    """An open case in the same village and category whose text is near-identical."""
+    """An open case in the same village and category that reports the same problem (bot/cases/same_problem.py)."""
     rule = config["cases"]["co_report"]
-    candidates = session.execute(select(Case.id, Case.words).where(
-        Case.village_id == village_id, Case.category == category,
+    candidates = session.execute(select(Case.id, Case.words, Case.text).where(
+        Case.village_id == village_id, Case.category == category, Case.hidden_complainant.is_(False),
         Case.state.in_(case_life.OPEN), Case.received_at >= now - timedelta(days=rule["days"]),
     ).order_by(Case.id.desc()).limit(50))
-    mine = words(text)
-    for case_id, their_words in candidates:
-        other = set(their_words)
-        if len(mine & other) >= 2 and overlap(mine, other) >= rule["overlap"]:
+    mine = report(text, words(text))
+    for case_id, their_words, their_text in candidates:
+        # The first report's text only (later supplements may name other places).
+        if same_problem(mine, report(their_text.split("\n", 1)[0], their_words), rule["min_shared"],
+                        rule["min_overlap"]):
             return session.get(Case, case_id)
     return None
 
@@ -101,10 +104,22 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
         return Filed(own, "supplement")
     verdict = classifier.classify(text)
     twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
-    if twin is not None and twin.resident_id != resident.id:
-        co_report(session, twin, resident, text, now)
+    if twin is not None and twin.resident_id != resident.id and _reports(session, twin, resident):
+        co_report(session, twin, resident, text, now)  # already one of its reporters: no question
         return Filed(twin, "co_report")
+    if twin is not None and twin.resident_id != resident.id:
+        # Offered, never forced: the resident answers 是/否 (bot/cases/co_report_offer.py).
+        from bot.cases.co_report_offer import offer, public_summary  # it builds on this module
+
+        offer(session, resident, twin, text, media or [], config, now)
+        return Filed(twin, "offer", public_summary(text, twin))
     return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
+
+
+def _reports(session, case: Case, resident: Resident) -> bool:
+    """Whether the resident is already one of the case's reporters."""
+    return session.scalar(select(CaseReporter.id).where(CaseReporter.case_id == case.id,
+                                                        CaseReporter.resident_id == resident.id)) is not None
 
 
 def supplement(session, case: Case, resident: Resident, text: str, media: list[dict], now: datetime) -> None:

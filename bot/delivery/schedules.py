@@ -54,6 +54,19 @@ def followup_job(now: datetime | None = None) -> int:
     return _scan(followups, now)
 
 
+def co_report_job(now: datetime | None = None) -> int:
+    """Co-report offers nobody answered: each report is filed as its own case (never lost)."""
+    from bot.cases.co_report_offer import settle_expired
+
+    runtime = current_runtime()
+    with runtime.Session.begin() as session:
+        count = settle_expired(session, runtime.config, runtime.services["classifier"], now or utcnow())
+    if count:
+        log.info("co-report offers expired: %d filed as their own cases", count)
+        kick(runtime)
+    return count
+
+
 def weekly_summary_job(now: datetime | None = None) -> bool:
     """Mondays from the configured hour: call the leaders' weekly summary once (a hook, see config)."""
     runtime = current_runtime()
@@ -81,7 +94,7 @@ def register(cron: CronScheduler, config: dict) -> list[CronJob]:
     scan = rules["scan_interval_seconds"]
     return [cron.register(relay_job, QUEUE, interval=rules["relay_interval_seconds"], result_ttl=0)] + [
         cron.register(job, QUEUE, interval=scan, result_ttl=600)
-        for job in (station_eve_job, overdue_job, followup_job, weekly_summary_job)
+        for job in (station_eve_job, overdue_job, followup_job, co_report_job, weekly_summary_job)
     ]
 
 
