@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from bot.dashboard import bp, filters
 from bot.cases.permissions import not_about
 from bot.dashboard.auth import login_required
+from bot.reports.sheet_cells import csv_text, xlsx_row
 from bot.timefmt import CHINA
 from models import Cadre, Case, Township, Village
 
@@ -53,7 +54,7 @@ def export_xlsx():
     sheet = book.create_sheet("台账")
     sheet.append(HEADER)
     for row in ledger_rows(g.db, picked):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))  # names and categories stay text, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
     return _download(buffer.getvalue(), XLSX, picked, "xlsx")
@@ -68,6 +69,6 @@ def export_csv():
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     for row in ledger_rows(g.db, picked):
-        writer.writerow(["" if v is None else (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else v)
-                         for v in row])
+        writer.writerow(["" if v is None else (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime")
+                                               else csv_text(v) if isinstance(v, str) else v) for v in row])
     return _download("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", picked, "csv")
