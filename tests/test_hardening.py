@@ -4,6 +4,8 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot import create_app
@@ -128,3 +130,12 @@ def test_logs_carry_no_query_strings(client, caplog):
     line = f'127.0.0.1 - - "POST /wechat?{query} HTTP/1.1" 403 -'
     assert "signature=" not in mask(line) and "/wechat?" in mask(line)
     assert "signature=" not in caplog.text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(openid=st.text(alphabet="oabcXYZ019_-", min_size=1, max_size=120), msg_id=st.integers(0, 10**40))
+def test_any_id_length_is_200_or_400_never_500(client, runtime, openid, msg_id):
+    xml = re.sub(r"<MsgId>.*?</MsgId>", f"<MsgId>{msg_id}</MsgId>", push_xml(openid, Content="帮助"))
+    status = post(client, xml).status_code
+    too_long = len(openid) > 64 or len(str(msg_id)) > 20
+    assert status == (400 if too_long else 200), (openid, msg_id, status)
