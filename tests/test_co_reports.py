@@ -1,13 +1,13 @@
 """Co-reports by consent, attacked through chat: nobody joins or reads another villager's case
 by echoing a few of its words; a near-identical report is offered, and joining shows only the
 case's public summary."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.delivery import schedules
-from models import Case, CaseEvent, CaseReporter, CoReportOffer
+from models import Case, CaseEvent, CaseReporter, CoReportOffer, Notification
 from tests import roster_fixture
 from tests.dialog import Chat
 from tests.roster_fixture import NOW
@@ -111,3 +111,21 @@ def test_reports_about_canals_of_different_groups_stay_separate_cases(chat, runt
         chat.tick(minutes=3)
     with runtime.Session() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == len(GROUPS)
+
+
+def test_only_the_first_reporter_is_asked_for_the_verdict(chat, runtime, app):
+    chat.say("o_ah", VICTIM)
+    chat.tick(minutes=10)
+    chat.say("o_bo", SAME)
+    chat.say("o_bo", "是")
+    chat.say("o_huang", "接单 JH-2026-00001")
+    chat.say("o_huang", "办结 JH-2026-00001 已修好")
+    with runtime.Session() as session:
+        answers = {p.recipient_id: p.content for p in session.scalars(select(Notification).where(
+            Notification.kind == "answer"))}
+    assert set(answers) == {1, 2} and "满意" in answers[1] and "满意" not in answers[2]
+    with app.app_context():
+        assert schedules.followup_job(datetime(2026, 11, 25, 2, 0, tzinfo=timezone.utc)) == 1
+    with runtime.Session() as session:
+        [asked] = session.scalars(select(Notification).where(Notification.kind == "followup")).all()
+    assert asked.recipient_id == 1
