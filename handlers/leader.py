@@ -3,7 +3,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.cases.permissions import READ, can
+from bot.cases.permissions import READERS, readable
 from bot.delivery.pauses import paused
 from bot.reports import records, summaries, summary_image
 from bot.reports.weekly import scope_villages, scope_villages_named, weekly_text
@@ -15,7 +15,6 @@ from models import Announcement, Cadre
 from models.roster import served_villages
 
 CASE_NUMBER = re.compile(r"[A-Z][A-Z0-9]{0,7}-\d{4}-\d{3,}")  # how case numbers look (bot/cases/filing.py)
-READERS = frozenset({"leader", "secretary", "supervisor"})
 
 
 def register(registry: Registry) -> None:
@@ -59,10 +58,9 @@ def overdue(message: Message, sender: Sender, context: Context) -> str:
     lines = [context.text("overdue_head", count=len(cases))]
     for case in cases:
         owner = case.owner or case.assignee
-        due = case.resolve_due_at if case.accepted_at else case.contact_due_at
         lines.append(context.text("overdue_line", number=case.number, village=case.village.name,
                                   category=case.category, owner=owner.name if owner else "—",
-                                  late=left(due, context.now)))
+                                  late=left(case.due_at, context.now)))
     return summary_image.clip(context.config, lines, summary_image.dashboard_link(context.services, "overdue"))
 
 
@@ -71,7 +69,7 @@ def diary(message: Message, sender: Sender, context: Context) -> str:
     cadre = context.session.get(Cadre, sender.cadre_id)
     number, rest = split_args(context.args)
     case = find_case(context.session, number) if number else None
-    if CASE_NUMBER.fullmatch(number) and (case is None or not can(cadre, case, READ)):
+    if CASE_NUMBER.fullmatch(number) and (case is None or not readable(context.session, cadre, case)):
         return context.text("case_not_found", number=number)  # the same answer for "not yours"
     if case is not None and rest:
         village, text = case.village, rest

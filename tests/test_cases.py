@@ -194,7 +194,7 @@ REFUSALS = [
     ("o_he", "详情 JH-2026-00001", "没有找到案件"),  # another township's secretary
     ("o_zhao", "接单 JH-2026-00001", "无权"),  # a supervisor only reads (it is in their county)
     ("o_qian", "详情 JH-2026-00001", "没有找到案件"),  # a supervisor of another county
-    ("o_zhou", "接单 JH-2026-00001", "没有找到案件"),  # a member it was not routed to
+    ("o_zhou", "接单 JH-2026-00001", "无权"),  # a member of the team it was not routed to (sees it in lists)
     ("o_huang", "办结 JH-2026-00001 好了", "不能办结"),  # not accepted yet
     ("o_huang", "办结 JH-2026-00001", "用法"),  # no answer given
     ("o_huang", "接单", "用法"),

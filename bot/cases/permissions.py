@@ -14,8 +14,14 @@ from models import Cadre, Case, CaseExclusion, Membership, Team, Township, Villa
 HANDLER_ROLES = frozenset({"member", "leader", "secretary"})  # never a supervisor or an admin
 
 READ = "detail"
+# Roles that read figures of their scope: summaries by chat (周报, 超时) and the dashboard.
+READERS = frozenset({"leader", "secretary", "supervisor"})
+# Roles that act on every case of their scope (a team's villages, a township), beyond their own.
+MANAGERS = frozenset({"leader", "secretary"})
 # Before acceptance the assignee may pass a case on; afterwards only a leader or secretary may.
 ASSIGNEE_ONLY_BEFORE_ACCEPT = {"transfer"}
+# Closing without solving is the first handler's call (or a leader's): an assignee accepts it first.
+OWNER_ONLY = {"close_unresolved"}
 
 
 def scope_of(cadre: Cadre, case: Case) -> str | None:
@@ -45,12 +51,20 @@ def can(cadre: Cadre, case: Case, action: str) -> bool:
         return scope == "secretary"
     if scope == "handler" and action in ASSIGNEE_ONLY_BEFORE_ACCEPT:
         return case.owner_id is None and case.assignee_id == cadre.id
+    if scope == "handler" and action in OWNER_ONLY:
+        return case.owner_id == cadre.id
     return True
 
 
-def readable(cadre: Cadre, case: Case) -> bool:
-    """Whether the case exists for the cadre at all (else every command says "not found")."""
-    return cadre.role != "admin" and scope_of(cadre, case) is not None
+def readable(session, cadre: Cadre, case: Case) -> bool:
+    """Whether the case exists for the cadre at all (else every command says "not found").
+
+    It does when they relate to it or to its village (its team sees it in lists anyway), never
+    when it is a complaint about them.
+    """
+    if cadre.role == "admin" or excluded(cadre, case):
+        return False
+    return scope_of(cadre, case) is not None or in_scope(session, cadre, case.village_id)
 
 
 def excluded(cadre: Cadre, case: Case) -> bool:
@@ -93,6 +107,11 @@ def handlers_of(session, case: Case, config: dict) -> list[Cadre]:
 def may_handle(session, cadre: Cadre, case: Case, config: dict) -> bool:
     """Whether the case may be assigned or transferred to ``cadre``."""
     return any(other.id == cadre.id for other in handlers_of(session, case, config))
+
+
+def gives_verdict(case: Case, resident_id: int) -> bool:
+    """Only the first reporter confirms or reopens; co-reporters get the answer (README: co-reports)."""
+    return case.resident_id == resident_id
 
 
 def sees_complainant(cadre: Cadre, case: Case) -> bool:

@@ -29,6 +29,12 @@ def township_handler(session, village: Village, routing: dict, exclude=frozenset
     return next((c for c in township_level_cadres(session, village, routing) if c.id not in exclude), None)
 
 
+def county_supervisors(session, village: Village) -> list[Cadre]:
+    """The active supervisors of the village's county: a case escalated to the county goes to them."""
+    return session.scalars(select(Cadre).where(Cadre.role == "supervisor", Cadre.county == village.township.county,
+                                               Cadre.active.is_(True)).order_by(Cadre.id)).all()
+
+
 def route(session, village: Village, category: str, config: dict, exclude=frozenset(),
           township: bool = False) -> Cadre | None:
     """The cadre a new case of ``category`` in ``village`` is assigned to, never one of ``exclude``.

@@ -7,12 +7,11 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.cases.permissions import READERS as ROLES  # who may log in: those who read figures
 from bot.dashboard import bp
 from bot.dashboard.throttle import Throttle
 from bot.timefmt import CHINA
 from models import Cadre, DashboardLogin
-
-ROLES = frozenset({"leader", "secretary", "supervisor"})
 
 
 def store_password(db, cadre: Cadre, password: str) -> None:

@@ -1,12 +1,11 @@
 """The queries behind summaries: oldest open and overdue cases, the escalation agenda, records."""
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from bot.cases.permissions import not_about
 from bot.reports.periods import Period
-from bot.reports.rates import ENDED
 from models import Case, DiaryEntry, Escalation, Inspection, Notification, Township, Village
 
 
@@ -15,7 +14,7 @@ def _open(villages, viewer: int | None = None):
 
     ``viewer``: the cadre who will read the list; complaints about them are left out.
     """
-    query = select(Case).where(Case.village_id.in_(villages), Case.state.not_in(ENDED)).options(
+    query = select(Case).where(Case.village_id.in_(villages), Case.open).options(
         joinedload(Case.owner), joinedload(Case.assignee), joinedload(Case.village))
     return query.where(not_about(viewer)) if viewer is not None else query
 
@@ -26,9 +25,8 @@ def oldest_open(session, villages, limit: int = 5, viewer: int | None = None) ->
 
 
 def overdue(session, villages, now: datetime, limit: int = 50, viewer: int | None = None) -> list[Case]:
-    """Open cases past their resolve limit, or not accepted past their contact limit, latest due first."""
-    late = or_(Case.resolve_due_at < now, and_(Case.accepted_at.is_(None), Case.contact_due_at < now))
-    return list(session.scalars(_open(villages, viewer).where(late).order_by(Case.resolve_due_at, Case.id)
+    """Overdue cases (``Case.overdue``), most overdue first (none about ``viewer``)."""
+    return list(session.scalars(_open(villages, viewer).where(Case.overdue(now)).order_by(Case.due_at, Case.id)
                                 .limit(limit)))
 
 

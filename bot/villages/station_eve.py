@@ -12,7 +12,6 @@ from bot.delivery.pauses import clock
 from bot.villages.station_day import CHINA, NoStationDay, next_station_day
 from models import Cadre, Case, Village
 
-CLOSED = ("resolved", "confirmed", "closed_unresolved")
 MAX_LINES = 30  # a longer list is cut; 详情/进度 commands show the rest
 
 
@@ -40,7 +39,7 @@ def _tell_team(session, village: Village, day, config: dict, now: datetime) -> i
     states = (config.get("labels") or {}).get("states") or {}
     since = now - timedelta(days=config["notifications"]["schedules"]["new_issue_days"])
     # Complaints about cadres are township business: never on the list the village's team gets.
-    cases = session.scalars(select(Case).where(Case.village_id == village.id, Case.state.not_in(CLOSED),
+    cases = session.scalars(select(Case).where(Case.village_id == village.id, Case.open,
                                                Case.hidden_complainant.is_(False)).order_by(Case.received_at)).all()
     fresh = [case for case in cases if case.received_at >= since]
     lines = [texts["station_eve_line"].format(number=case.number, category=case.category,
