@@ -16,6 +16,7 @@ from bot.cases.case_life import assign, co_report, supplement
 from bot.cases.classifier import tokens
 from bot.cases.routing import route
 from bot.cases.same_problem import report, same_problem
+from bot.media.attachments import track
 from bot.timefmt import working_days_after
 from models import Case, CaseCounter, CaseReporter, Resident, Village
 from models.case import ENDED
@@ -107,6 +108,8 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
     if twin is not None and twin.resident_id != resident.id and _reports(session, twin, resident):
         co_report(session, twin, resident, text, now)  # already one of its reporters: no question
+        if media:  # a co-reporter's photo or voice belongs to the case too
+            supplement(session, twin, resident, "", media, now)
         return Filed(twin, "co_report")
     if twin is not None and twin.resident_id != resident.id:
         # Offered, never forced: the resident answers 是/否 (bot/cases/co_report_offer.py).
@@ -140,6 +143,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     session.add(case)
     exclude(session, case, people)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
+    track(session, case, media, now)
     case_life.receive(session, case, resident_id=resident.id, now=now)
     assign(session, case, handler, config, now, actor=None)
     return case
