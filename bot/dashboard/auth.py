@@ -127,9 +127,9 @@ def logout():
 @bp.after_request
 def security_headers(response):
     """The standard headers: no framing, no sniffing, no referrer leaks, a strict CSP; HSTS over HTTPS."""
-    response.headers["Content-Security-Policy"] = (
+    response.headers.setdefault("Content-Security-Policy", (  # a route may set a stricter one (downloads)
         "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'")
+        "frame-ancestors 'none'; base-uri 'none'"))
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
