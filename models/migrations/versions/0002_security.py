@@ -1,7 +1,7 @@
 """security: co-report offers, cadres kept away from complaints about them, dashboard session versions
 
 Revision ID: 0002_security
-Revises: 0003_setup
+Revises: 0004_classifier
 """
 from alembic import op
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from models.base import UTCDateTime
 
 revision = "0002_security"
-down_revision = "0003_setup"  # chained after main's 0002_cadres and 0003_setup when merging main
+down_revision = "0004_classifier"  # chained after main's migrations when merging main
 branch_labels = None
 depends_on = None
 
