@@ -1,18 +1,8 @@
 """``python -m bot``: serve the webhook, run the worker, migrate the database, and more."""
-import sys
-
 import click
 
-from bot.settings import SettingsError, load_settings
-
-
-def settings_or_exit():
-    """Load settings, or stop with one line naming the bad setting."""
-    try:
-        return load_settings()
-    except SettingsError as error:
-        click.echo(f"configuration error: {error}", err=True)
-        sys.exit(2)
+from bot.commands import ban, card, classifier, dashboard, demo, invite, menu, qrcode, roster
+from bot.commands.base import settings
 
 
 @click.group()
@@ -28,7 +18,7 @@ def serve(host: str, port: int) -> None:
     from bot import create_app
     from bot.migrate import upgrade
 
-    upgrade(settings_or_exit().database_url)  # before serving: never migrate from request workers
+    upgrade(settings().database_url)  # before serving: never migrate from request workers
     create_app().run(host=host, port=port, threaded=True)
 
 
@@ -39,7 +29,7 @@ def worker(burst: bool) -> None:
     from bot import create_app
     from bot.delivery.jobs import run_worker
 
-    settings_or_exit()
+    settings()
     run_worker(create_app(), burst=burst)
 
 
@@ -49,7 +39,7 @@ def relay() -> None:
     from bot import create_app
     from bot.delivery.relay import relay_once
 
-    settings_or_exit()
+    settings()
     app = create_app()
     with app.app_context():
         click.echo(f"queued {relay_once(app.extensions['bot'])} notifications")
@@ -61,7 +51,7 @@ def scheduler() -> None:
     from bot import create_app
     from bot.delivery.schedules import run_scheduler
 
-    settings_or_exit()
+    settings()
     run_scheduler(create_app())
 
 
@@ -76,13 +66,11 @@ def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION (default: head)."""
     from bot.migrate import upgrade
 
-    upgrade(settings_or_exit().database_url, revision)
+    upgrade(settings().database_url, revision)
     click.echo(f"database at {revision}")
 
 
 # The other command groups live in bot/commands/, one module each.
-from bot.commands import ban, card, classifier, dashboard, demo, invite, menu, qrcode, roster  # noqa: E402
-
 for command in (roster.roster, qrcode.qrcode, card.card, invite.invite, menu.menu, dashboard.dashboard, ban.ban,
                 demo.demo, classifier.classifier):
     cli.add_command(command)
