@@ -1,9 +1,12 @@
 """A small ordered registry of handlers: the first route that matches a message wins."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from handlers.message import Message, Sender
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 CADRE_ROLES = frozenset({"member", "leader", "secretary", "supervisor", "admin"})
 # A handler returns PASS to decline a message it matched, so the routes after it are tried.
@@ -12,13 +15,13 @@ PASS = object()
 
 @dataclass
 class Context:
-    """What a handler may use besides the message: the open session, config and clock."""
+    """What a handler may use besides the message: the open session, config, the time, the runtime."""
 
     session: Any
     config: dict
     now: datetime
     args: str = ""
-    services: dict = field(default_factory=dict)
+    runtime: "Runtime | None" = None  # the process's shared parts (classifier, Redis, dashboard URL)
 
     def text(self, key: str, /, **values) -> str:
         """Return the configured user-facing text ``key``, formatted with ``values``."""

@@ -267,7 +267,7 @@ def test_pending_text_is_filed_once_bound(chat, runtime, roster):
     with runtime.Session.begin() as session:
         resident = session.scalar(select(Resident).where(Resident.openid == "o_newcomer"))
         resident.village = session.get(Village, roster["village"])
-        context = Context(session, runtime.config, NOW, services=runtime.services)
+        context = Context(session, runtime.config, NOW, runtime=runtime)
         reply = file_pending(session, resident, Message("o_newcomer", "text", NOW), context)
         assert "JH-2026-00001" in reply and resident.pending_text == ""
     assert only_case(runtime).text == ROAD

@@ -8,7 +8,7 @@ import pytest
 from bot.cases.outbox import notify
 from bot.delivery.channels import one_line
 from bot.delivery.pauses import next_quota_reset, paused
-from bot.villages.station_day import CHINA
+from bot.timefmt import CHINA
 from models import Cadre, Resident, utcnow
 from tests.pushes import fake, own_redis, roster, rows, send_due, sends, settings_overrides  # noqa: F401
 
@@ -176,7 +176,7 @@ def test_wecom_invaliduser_falls_back_to_the_official_account(runtime, fake, peo
 
 
 def test_without_wecom_configured_a_cadre_is_reached_by_openid(runtime, fake, people):
-    runtime.services["wechat_api"] = _api_without_wecom(runtime)
+    runtime.wechat_api = _api_without_wecom(runtime)
     with runtime.Session.begin() as session:
         session.get(Cadre, people["cadres"]["member"]).wecom_userid = "wangganbu"
     push(runtime, "cadre", people["cadres"]["member"])

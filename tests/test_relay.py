@@ -13,7 +13,7 @@ from bot.delivery.jobs import QUEUE, run_worker
 from bot.delivery.notifier import deliver
 from bot.delivery.relay import claim, kick, relay_once
 from bot.delivery.schedules import register
-from bot.villages.station_day import CHINA
+from bot.timefmt import CHINA
 from models import Notification, Resident, utcnow
 from tests.pushes import (  # noqa: F401
     fake,
@@ -143,7 +143,7 @@ def test_redis_down_while_pushes_are_written_then_back_delivers_each_once(app, r
     kick(runtime)  # the webhook's kick after its commit: swallowed, the rows wait
     assert relay_once(runtime) == 0
     own_redis.start()
-    runtime.services.pop("kick_down_until", None)
+    runtime.kick_down_until = 0.0
     cron = CronScheduler(connection=own_redis.client())
     register(cron, runtime.config)
     cron.enqueue_jobs()  # the scheduler's periodic relay (and the scans) come due

@@ -50,6 +50,6 @@ def test_the_running_bot_uses_the_trained_model(settings_overrides, small_csv, t
                                                  "--out", str(instance / "classifier.joblib")])
     assert result.exit_code == 0, result.output
     app = create_app({**settings_overrides, "BOT_INSTANCE": str(instance)})
-    judge = app.extensions["bot"].services["classifier"]
+    judge = app.extensions["bot"].classifier
     assert judge.model is not None and set(judge.model.labels) == {"教育文体", "环境保护"}
     app.extensions["bot"].engine.dispose()

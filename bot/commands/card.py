@@ -18,14 +18,13 @@ def card(village: str, out: Path | None) -> None:
     from bot.villages.card import card_for
     from bot.villages.card_print import card_html
     from bot.villages.qr import ensure_qrcode, write_png
-    from bot.wechat.outbound import wechat_api
 
     current = runtime()
     out = out or current.settings.instance_path / "cards"
     with current.Session() as session:
         place = village_arg(session, village)
         try:
-            url = ensure_qrcode(wechat_api(current), place)
+            url = ensure_qrcode(current.wechat_api, place)
         except WeChatApiError as error:
             click.echo(f"no QR code: {error}", err=True)
             sys.exit(1)

@@ -20,6 +20,7 @@ def init_app(app, env: dict) -> bool:
         log.info("dashboard disabled: DASHBOARD_SECRET_KEY is not set")
         return False
     from bot.dashboard import auth, export, views  # noqa: F401  (they add their routes to bp)
+    from bot.inbox.ratelimit import RateLimiter
 
     app.secret_key = key
     app.config.update(
@@ -30,6 +31,8 @@ def init_app(app, env: dict) -> bool:
         SESSION_COOKIE_SECURE=env.get("DASHBOARD_INSECURE_COOKIES") != "1",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
-    app.extensions["bot"].services["dashboard_url"] = env.get("DASHBOARD_URL") or ""
+    runtime = app.extensions["bot"]
+    runtime.dashboard_url = env.get("DASHBOARD_URL") or ""
+    runtime.login_limiter = RateLimiter(runtime.redis, auth.LOGIN_ATTEMPTS_PER_MINUTE)
     app.register_blueprint(bp)
     return True

@@ -4,12 +4,12 @@ import secrets
 from datetime import datetime, timezone
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.dashboard import bp
-from bot.inbox.ratelimit import RateLimiter
+from bot.runtime import current_runtime
 from bot.timefmt import CHINA
 from models import Cadre, DashboardLogin
 
@@ -46,18 +46,13 @@ def template_helpers() -> dict:
     return {"csrf_token": csrf_token, "me": g.get("cadre"), "china": CHINA}
 
 
-def runtime():
-    """The app's runtime (database sessions, config)."""
-    return current_app.extensions["bot"]
-
-
 def login_required(view):
     """Run ``view`` with ``g.cadre`` and ``g.db`` set, or send the visitor to the login page."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         cadre_id = session.get("cadre_id")
-        with runtime().Session() as db:
+        with current_runtime().Session() as db:
             cadre = db.get(Cadre, cadre_id) if cadre_id else None
             if cadre is None or not cadre.active or cadre.role not in ROLES:
                 session.pop("cadre_id", None)
@@ -68,23 +63,16 @@ def login_required(view):
     return wrapper
 
 
-def login_limiter(rt) -> RateLimiter:
-    """Password guesses allowed per phone number and minute (the chat's limiter, stricter)."""
-    if "login_limiter" not in rt.services:
-        rt.services["login_limiter"] = RateLimiter(rt.redis, LOGIN_ATTEMPTS_PER_MINUTE)
-    return rt.services["login_limiter"]
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Log in by mobile number and dashboard password."""
     error = None
     if request.method == "POST":
         phone, password = request.form.get("phone", "").strip(), request.form.get("password", "")
-        if not login_limiter(runtime()).allow(f"login:{phone}", datetime.now(timezone.utc)):
-            error = runtime().config["texts"]["dashboard_login_throttled"]
+        if not current_runtime().login_limiter.allow(f"login:{phone}", datetime.now(timezone.utc)):
+            error = current_runtime().config["texts"]["dashboard_login_throttled"]
             return render_template("dashboard/login.html", error=error), 429
-        with runtime().Session() as db:
+        with current_runtime().Session() as db:
             cadre = db.scalar(select(Cadre).where(Cadre.phone == phone, Cadre.active.is_(True)))
             login = db.get(DashboardLogin, cadre.id) if cadre is not None and cadre.role in ROLES else None
             if login is not None and check_password_hash(login.password_hash, password):
@@ -93,7 +81,7 @@ def login():
                 session.permanent = True
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/dashboard/") else url_for("dashboard.index"))
-        error = runtime().config["texts"]["dashboard_login_failed"]
+        error = current_runtime().config["texts"]["dashboard_login_failed"]
     return render_template("dashboard/login.html", error=error), 401 if error else 200
 
 

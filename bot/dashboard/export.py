@@ -2,13 +2,14 @@
 import csv
 import io
 
-from flask import Response, current_app, g
+from flask import Response, g
 from openpyxl import Workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from bot.dashboard import bp, filters
 from bot.dashboard.auth import login_required
+from bot.runtime import current_runtime
 from bot.timefmt import CHINA
 from models import Cadre, Case, Township, Village
 
@@ -27,7 +28,7 @@ def ledger_rows(db, picked: filters.Filters):
                     Case.received_at < picked.period.end).order_by(Case.received_at, Case.id))
     if picked.category:
         query = query.where(Case.category == picked.category)
-    states = current_app.extensions["bot"].config["labels"]["states"]
+    states = current_runtime().config["labels"]["states"]
     local = lambda moment: moment.astimezone(CHINA).replace(tzinfo=None, microsecond=0) if moment else None
     for case, village, township, owner_name in db.execute(query).yield_per(1000):
         end = case.resolved_at if case.state in ("resolved", "confirmed") else picked.now

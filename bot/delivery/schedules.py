@@ -6,7 +6,6 @@ down is caught up by the next one; the notification sources make a repeated run 
 Every job takes ``now`` so tests fire it at exact times. Quiet hours are the relay's business:
 rows written at night are held there.
 """
-import importlib
 import logging
 import time
 from datetime import datetime
@@ -16,12 +15,12 @@ from rq.cron import CronJob, CronScheduler
 
 from bot.cases.followup import followups
 from bot.cases.overdue import overdue_ladder
-from bot.delivery.jobs import QUEUE, current_runtime, queue_connection
-from bot.delivery.pauses import clock
+from bot.delivery.jobs import QUEUE, queue_connection
 from bot.delivery.relay import kick, relay_job
-from bot.villages.station_day import CHINA
+from bot.reports.weekly import weekly_push
+from bot.runtime import current_runtime
+from bot.timefmt import CHINA, time_of_day
 from bot.villages.station_eve import station_eve
-from models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def _scan(write, now: datetime | None) -> int:
     """Run one reminder scan in a transaction and kick the relay when it wrote rows."""
     runtime = current_runtime()
     with runtime.Session.begin() as session:
-        count = write(session, runtime.config, now or utcnow())
+        count = write(session, runtime.config, now or runtime.clock())
     if count:
         log.info("%s: %d notifications written", write.__name__, count)
         kick(runtime)
@@ -55,19 +54,18 @@ def followup_job(now: datetime | None = None) -> int:
 
 
 def weekly_summary_job(now: datetime | None = None) -> bool:
-    """Mondays from the configured hour: call the leaders' weekly summary once (a hook, see config)."""
+    """Mondays from the configured hour: write the leaders' weekly summary, once per Monday."""
     runtime = current_runtime()
-    now = now or utcnow()
+    now = now or runtime.clock()
     rules = runtime.config["notifications"]["schedules"]
     local = now.astimezone(CHINA)
-    if not rules["weekly_summary"] or local.weekday() != 0 or local.time() < clock(rules["weekly_summary_at"]):
+    if not rules["weekly_summary"] or local.weekday() != 0 or local.time() < time_of_day(rules["weekly_summary_at"]):
         return False
     key = WEEKLY_KEY.format(date=local.date().isoformat())
     if not runtime.redis.set(key, "1", nx=True, ex=8 * 86400):
         return False  # this Monday's summary already ran
-    module, _, name = rules["weekly_summary"].rpartition(".")
     try:
-        getattr(importlib.import_module(module), name)(runtime, now)
+        weekly_push(runtime, now)
     except BaseException:
         runtime.redis.delete(key)  # let the next run try again
         raise
@@ -89,7 +87,7 @@ def run_scheduler(app, retry_seconds: float = 5.0) -> None:
     """Run the cron scheduler until stopped, starting it again whenever Redis comes back."""
     runtime = app.extensions["bot"]
     while True:  # not a schedule of our own: RQ's scheduler dies with its Redis connection
-        cron = CronScheduler(connection=queue_connection(runtime.services["redis_url"]))
+        cron = CronScheduler(connection=queue_connection(runtime.redis_url))
         register(cron, runtime.config)
         try:
             cron.start()  # returns on SIGINT/SIGTERM

@@ -100,7 +100,7 @@ def weekly_push(runtime, now: datetime) -> int:
             title = _text(config, "weekly_push_title", period=period.label)
             if summary_image.too_long(config, text):
                 row = summary_image.queue(session, config, leader, source, title, chart,
-                                          summary_image.dashboard_link(runtime.services))
+                                          summary_image.dashboard_link(runtime))
             else:
                 row = notify(session, source, leader, "weekly_summary", text, title=title)
             count += row is not None
