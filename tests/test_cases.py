@@ -180,10 +180,10 @@ def test_my_cases_lists_open_cases_oldest_first_with_time_left(chat, runtime):
     chat.say("o_ah", ROAD)
     chat.tick(minutes=5)
     chat.say("o_bo", "村口路灯坏了好几盏，晚上出行很危险，请尽快维修")
-    reply = chat.say("o_huang", "我的")
-    lines = reply.splitlines()
-    assert lines[0].startswith("JH-2026-00001") and "剩" in lines[0]
-    assert "cadre_my_none" not in reply
+    lines = chat.say("o_huang", "我的").splitlines()
+    assert [line.split()[0] for line in lines] == ["JH-2026-00001", "JH-2026-00002"]
+    assert all(" 待接单 剩" in line for line in lines)
+    assert chat.say("o_zhou", "我的") == runtime.config["texts"]["cadre_my_none"]  # routed nothing
 
 
 REFUSALS = [
