@@ -1,6 +1,9 @@
 """Cases written straight into the database with chosen times, for tests of figures and summaries."""
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from werkzeug.security import generate_password_hash
 
 from models import Case, CaseReporter, Escalation, Resident
 
@@ -85,3 +88,12 @@ def known_world(session) -> tuple[dict, dict, dict[str, Case]]:
     residents["dong"] = roster_fixture.resident(session, "o_dong", r["village2"])
     residents["far"] = roster_fixture.resident(session, "o_far", r["other_village"])
     return r, residents, known_week(session, r, residents)
+
+
+DASHBOARD_PASSWORD = "station-contact-2026"
+
+
+@lru_cache(maxsize=1)
+def dashboard_password_hash() -> str:
+    """One hash of DASHBOARD_PASSWORD for every test (hashing is slow on purpose)."""
+    return generate_password_hash(DASHBOARD_PASSWORD)

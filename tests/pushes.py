@@ -9,14 +9,12 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 import redis
 import yaml
 
 from bot.delivery.notifier import deliver
 from bot.delivery.relay import claim
 from bot.settings import DEFAULT_CONFIG
-from bot.wechat.fake import FakeWeChatServer
 from models import Cadre, Case, Membership, Notification, Resident, Team, Township, Village, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,27 +140,3 @@ def wait_for(predicate, timeout: float = 20.0, step: float = 0.05):
             raise AssertionError("condition not met in time")
         time.sleep(step)
     return value
-
-
-@pytest.fixture
-def own_redis():
-    """A Redis of the test's own (the machine's is shared with other tests; this one may be stopped)."""
-    server = OwnRedis()
-    server.start()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def fake():
-    """The fake WeChat API (official account and WeCom)."""
-    with FakeWeChatServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings_overrides(settings_overrides, fake, own_redis, tmp_path):
-    """The app talks to the fake WeChat API and our own Redis, with WeCom configured."""
-    return {**settings_overrides, "WECHAT_API_BASE_URL": fake.url, "REDIS_URL": own_redis.url,
-            "WECOM_CORP_ID": "wwcorp", "WECOM_SECRET": "corpsecret", "WECOM_AGENT_ID": "1000002",
-            "BOT_CONFIG": write_config(tmp_path)}

@@ -3,22 +3,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import Case, CaseEvent, CaseReporter, Notification
-from tests import roster_fixture
 from tests.dialog import Chat
 from tests.roster_fixture import NOW
 
 ROAD = "村口的水泥路坏了，到处是坑，车子过不去"
 ROAD_AGAIN = "村口水泥路坏了很多坑，车子都过不去了"
-
-
-@pytest.fixture
-def roster(runtime):
-    """The test roster, committed; returns ids by short name."""
-    with runtime.Session.begin() as session:
-        rows = roster_fixture.build(session)
-        residents = {name: roster_fixture.resident(session, f"o_{name}", rows["village"]) for name in ("ah", "bo")}
-        residents["far"] = roster_fixture.resident(session, "o_far", rows["other_village"])
-        return {k: v.id for k, v in {**rows, **residents}.items()}
 
 
 @pytest.fixture

@@ -4,42 +4,18 @@ import io
 import logging
 import re
 from datetime import datetime
-from functools import lru_cache
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
-from werkzeug.security import generate_password_hash
 
 from bot import create_app
 from bot.cli import cli
 from models import DashboardLogin
-from tests.case_factory import known_world
+from tests.case_factory import DASHBOARD_PASSWORD as PASSWORD
 
-PASSWORD = "station-contact-2026"
+pytestmark = pytest.mark.dashboard
 HTTPS = "https://localhost"  # the session cookie is Secure: the test client sends it over https only
-
-
-@pytest.fixture
-def settings_overrides(settings_overrides):
-    return {**settings_overrides, "DASHBOARD_SECRET_KEY": "test-secret-key-0123456789abcdef"}
-
-
-@pytest.fixture
-def world(runtime):
-    """Roster, residents, the known week; every leader, secretary and supervisor has a password."""
-    with runtime.Session.begin() as session:
-        r, residents, cases = known_world(session)
-        session.add_all([DashboardLogin(cadre_id=r[key].id, password_hash=password_hash())
-                         for key in ("leader", "leader2", "secretary", "supervisor", "road")])
-        return {"phones": {k: r[k].phone for k in ("leader", "leader2", "secretary", "supervisor", "road")},
-                "cases": {k: c.number for k, c in cases.items()}}
-
-
-@lru_cache(maxsize=1)
-def password_hash() -> str:
-    """One hash for every test (hashing is slow on purpose)."""
-    return generate_password_hash(PASSWORD)
 
 
 def csrf(client, path="/dashboard/login") -> str:
@@ -64,9 +40,9 @@ def test_dashboard_is_off_without_a_secret_key(settings_overrides, caplog):
     app.extensions["bot"].engine.dispose()
 
 
-def test_login_sets_a_hardened_cookie_and_pages_need_it(client, world):
+def test_login_sets_a_hardened_cookie_and_pages_need_it(client, dashboard_world):
     assert get(client, "/dashboard/").status_code == 302
-    answer = login(client, world["phones"]["leader"])
+    answer = login(client, dashboard_world["phones"]["leader"])
     assert answer.status_code == 302
     cookie = answer.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -74,85 +50,85 @@ def test_login_sets_a_hardened_cookie_and_pages_need_it(client, world):
 
 
 @pytest.mark.parametrize("who, password", [("leader", "wrong-password"), ("road", PASSWORD)])
-def test_wrong_passwords_and_members_are_refused(client, world, who, password):
-    answer = login(client, world["phones"][who], password)
+def test_wrong_passwords_and_members_are_refused(client, dashboard_world, who, password):
+    answer = login(client, dashboard_world["phones"][who], password)
     assert answer.status_code == 401 and "手机号或密码不正确" in answer.text
 
 
-def test_posts_without_the_csrf_token_are_refused(client, world):
-    answer = client.post("/dashboard/login", base_url=HTTPS, data={"phone": world["phones"]["leader"],
+def test_posts_without_the_csrf_token_are_refused(client, dashboard_world):
+    answer = client.post("/dashboard/login", base_url=HTTPS, data={"phone": dashboard_world["phones"]["leader"],
                                                                      "password": PASSWORD})
     assert answer.status_code == 400
 
 
-def test_passwords_are_stored_hashed(runtime, world):
+def test_passwords_are_stored_hashed(runtime, dashboard_world):
     with runtime.Session() as session:
         hashes = [row.password_hash for row in session.query(DashboardLogin)]
     assert hashes and all(PASSWORD not in h and h.startswith(("scrypt:", "pbkdf2:")) for h in hashes)
 
 
-def test_each_sees_only_their_scope(client, world):
-    login(client, world["phones"]["leader2"])
+def test_each_sees_only_their_scope(client, dashboard_world):
+    login(client, dashboard_world["phones"]["leader2"])
     page = get(client, "/dashboard/?period=365d").text
     assert "东风村" in page and "新高园村" not in page
-    assert get(client, f"/dashboard/case/{world['cases']['A']}").status_code == 404
-    assert get(client, f"/dashboard/case/{world['cases']['H']}").status_code == 200
+    assert get(client, f"/dashboard/case/{dashboard_world['cases']['A']}").status_code == 404
+    assert get(client, f"/dashboard/case/{dashboard_world['cases']['H']}").status_code == 200
     # A filter naming another team's village selects nothing rather than widening the scope.
     assert 'id="total-received">0<' in get(client, "/dashboard/?period=365d&village=1").text
 
 
-def test_supervisor_sees_townships_and_a_case_ledger(client, world):
-    login(client, world["phones"]["supervisor"])
+def test_supervisor_sees_townships_and_a_case_ledger(client, dashboard_world):
+    login(client, dashboard_world["phones"]["supervisor"])
     page = get(client, "/dashboard/?period=365d").text
     assert "金和镇" in page and "河婆街道" in page and 'id="total-received">11<' in page
-    ledger = get(client, f"/dashboard/case/{world['cases']['L']}").text
-    assert world["cases"]["L"] in ledger
+    ledger = get(client, f"/dashboard/case/{dashboard_world['cases']['L']}").text
+    assert dashboard_world["cases"]["L"] in ledger
 
 
-def test_charts_are_png(client, world):
-    login(client, world["phones"]["secretary"])
+def test_charts_are_png(client, dashboard_world):
+    login(client, dashboard_world["phones"]["secretary"])
     for kind in ("rates", "trend"):
         answer = get(client, f"/dashboard/chart/{kind}.png?period=365d")
         assert answer.status_code == 200 and answer.data.startswith(b"\x89PNG")
 
 
-def test_xlsx_export_holds_one_row_per_case_in_scope(client, world):
-    login(client, world["phones"]["leader"])
+def test_xlsx_export_holds_one_row_per_case_in_scope(client, dashboard_world):
+    login(client, dashboard_world["phones"]["leader"])
     answer = get(client, "/dashboard/export.xlsx?period=365d")
     assert answer.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(answer.data)).active
     header, *rows = list(sheet.values)
     assert header[:6] == ("案件编号", "镇街", "村（社区）", "类别", "状态", "负责人") and header[-1] == "用时（天）"
-    assert {row[0] for row in rows} == {world["cases"][k] for k in ("A", "B", "C", "D", "E", "F", "G", "before", "after")}
-    a = next(row for row in rows if row[0] == world["cases"]["A"])
+    assert {row[0] for row in rows} == {dashboard_world["cases"][k] for k in ("A", "B", "C", "D", "E", "F", "G", "before", "after")}
+    a = next(row for row in rows if row[0] == dashboard_world["cases"]["A"])
     assert a[1:6] == ("金和镇", "新高园村", "交通运输", "已确认满意", "黄主任")
     assert a[6] == datetime(2026, 11, 16, 0, 30) and a[7] == datetime(2026, 11, 16, 2, 30)  # China time
     assert a[8] == datetime(2026, 11, 18, 0, 30) and a[9] == datetime(2026, 11, 18, 1, 30) and a[10] == 2.0
 
 
-def test_csv_export_matches(client, world):
-    login(client, world["phones"]["leader2"])
+def test_csv_export_matches(client, dashboard_world):
+    login(client, dashboard_world["phones"]["leader2"])
     answer = get(client, "/dashboard/export.csv?period=365d")
     rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
-    assert rows[0][0] == "案件编号" and [r[0] for r in rows[1:]] == [world["cases"]["H"]]
+    assert rows[0][0] == "案件编号" and [r[0] for r in rows[1:]] == [dashboard_world["cases"]["H"]]
     assert rows[1][4] == "已关闭（未解决）" and rows[1][6] == "2026-11-16 10:00"
 
 
-def test_cli_sets_a_password_that_logs_in(client, runtime, world, settings_overrides):
+def test_cli_sets_a_password_that_logs_in(client, runtime, dashboard_world, settings_overrides):
     env = {k: v for k, v in settings_overrides.items()}
-    result = CliRunner().invoke(cli, ["dashboard", "set-password", world["phones"]["secretary"],
+    result = CliRunner().invoke(cli, ["dashboard", "set-password", dashboard_world["phones"]["secretary"],
                                       "--password", "a-new-long-password"], env=env)
     assert result.exit_code == 0, result.output
-    assert login(client, world["phones"]["secretary"], "a-new-long-password").status_code == 302
-    refused = CliRunner().invoke(cli, ["dashboard", "set-password", world["phones"]["road"], "--password",
+    assert login(client, dashboard_world["phones"]["secretary"], "a-new-long-password").status_code == 302
+    refused = CliRunner().invoke(cli, ["dashboard", "set-password", dashboard_world["phones"]["road"], "--password",
                                        "a-new-long-password"], env=env)
     assert refused.exit_code == 1
 
 
-def test_password_guessing_is_throttled_per_phone(client, world):
-    leader = world["phones"]["leader"]
+def test_password_guessing_is_throttled_per_phone(client, dashboard_world):
+    leader = dashboard_world["phones"]["leader"]
     for _ in range(5):
         assert login(client, leader, "wrong-guess").status_code == 401
     throttled = login(client, leader, PASSWORD)  # even the right password waits out the minute
     assert throttled.status_code == 429 and "尝试次数过多" in throttled.text
-    assert login(client, world["phones"]["secretary"]).status_code == 302  # other people are unaffected
+    assert login(client, dashboard_world["phones"]["secretary"]).status_code == 302  # other people are unaffected

@@ -17,20 +17,11 @@ from bot.delivery.jobs import run_worker
 from bot.delivery.relay import relay_once
 from models import Case, CaseReporter, InboundMessage, Notification, utcnow
 from tests import wechat
-from tests.conftest import POSTGRES_URL, _truncate
+from tests.databases import POSTGRES_URL, REDIS_URL, truncate
 from tests.faults import OwnPostgres, complaint, residents, start_gunicorn, stop
-from tests.pushes import (  # noqa: F401
-    fake,
-    kill,
-    own_redis,
-    rows,
-    send_due,
-    sends,
-    settings_overrides,
-    start_worker,
-    wait_for,
-    write_config,
-)
+from tests.pushes import kill, rows, send_due, sends, start_worker, wait_for, write_config
+
+pytestmark = pytest.mark.pushes
 
 
 def count(runtime, model, *where) -> int:
@@ -79,8 +70,6 @@ def own_postgres():
 
 def test_postgres_restart_fails_fast_and_every_acknowledged_message_exists_once(own_postgres, redis_client,
                                                                                  tmp_path):
-    from tests.conftest import REDIS_URL
-
     engine = create_engine(own_postgres.url)
     models.Base.metadata.drop_all(engine)
     models.Base.metadata.create_all(engine)
@@ -165,7 +154,7 @@ def test_a_worker_killed_mid_job_delivers_the_case_push_exactly_once(app, client
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # several processes: PostgreSQL's case
 def test_two_app_processes_and_two_workers_fed_the_same_messages(postgres_schema, fake, own_redis,
                                                                   settings_overrides, tmp_path):
-    _truncate(postgres_schema)
+    truncate(postgres_schema)
     env = settings_overrides | {"DATABASE_URL": POSTGRES_URL, "WECHAT_AES_KEY": ""}
     app = create_app(env)
     runtime = app.extensions["bot"]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import models
 from bot.migrate import upgrade
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.databases import POSTGRES_ADMIN_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,7 +10,9 @@ from bot.delivery.channels import one_line
 from bot.delivery.pauses import next_quota_reset, paused
 from bot.timefmt import CHINA
 from models import Cadre, Resident, utcnow
-from tests.pushes import fake, own_redis, roster, rows, send_due, sends, settings_overrides  # noqa: F401
+from tests.pushes import roster, rows, send_due, sends
+
+pytestmark = pytest.mark.pushes
 
 CS = "/cgi-bin/message/custom/send"
 TEMPLATE = "/cgi-bin/message/template/send"

@@ -13,7 +13,7 @@ from bot import create_app
 from models import CaseEvent, Team, Township, Village
 from tests import roster_fixture, wechat
 from tests.case_factory import make_case
-from tests.conftest import POSTGRES_URL, REDIS_URL, _truncate
+from tests.databases import POSTGRES_URL, REDIS_URL, truncate
 from tests.dialog import Chat
 from tests.roster_fixture import NOW
 
@@ -76,7 +76,7 @@ def world(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{folder / 'bot.sqlite3'}"
     else:
-        _truncate(request.getfixturevalue("postgres_schema"))
+        truncate(request.getfixturevalue("postgres_schema"))
         url = POSTGRES_URL
     app = create_app({"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APP_ID": wechat.APP_ID,
                       "WECHAT_APP_SECRET": wechat.APP_SECRET, "DATABASE_URL": url, "REDIS_URL": REDIS_URL,

@@ -15,18 +15,9 @@ from bot.delivery.relay import claim, kick, relay_once
 from bot.delivery.schedules import register
 from bot.timefmt import CHINA
 from models import Notification, Resident, utcnow
-from tests.pushes import (  # noqa: F401
-    fake,
-    kill,
-    own_redis,
-    roster,
-    rows,
-    sends,
-    settings_overrides,
-    start_worker,
-    wait_for,
-    write_config,
-)
+from tests.pushes import kill, roster, rows, sends, start_worker, wait_for, write_config
+
+pytestmark = pytest.mark.pushes
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from bot.cases import classifier as clf
 from bot.commands.classifier import classifier as classifier_cli
 from tests.dialog import Chat
 from tests.roster_fixture import NOW
-from tests.test_cases import roster  # noqa: F401  (fixture)
 from tests.test_classifier import SMALL
 
 TEXT = "村头养鸡场的鸡蛋价格天天乱涨，没人管"
@@ -24,7 +23,7 @@ def small_csv(tmp_path):
     return path
 
 
-def test_a_reclassified_case_changes_the_retrained_model(runtime, roster, small_csv, tmp_path, database_url,  # noqa: F811
+def test_a_reclassified_case_changes_the_retrained_model(runtime, roster, small_csv, tmp_path, database_url,
                                                          monkeypatch):
     chat = Chat(runtime, NOW)
     number = chat.say("o_ah", TEXT).split("案件编号 ")[1][:13]

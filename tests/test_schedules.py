@@ -7,7 +7,9 @@ from rq.cron import CronScheduler
 from bot.delivery import schedules
 from bot.timefmt import CHINA, working_days_after
 from models import Case, CaseReporter, Notification, Resident
-from tests.pushes import fake, make_case, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
+from tests.pushes import make_case, roster, send_due, sends
+
+pytestmark = pytest.mark.pushes
 
 DUE = datetime(2030, 3, 5, 10, 0, tzinfo=CHINA)  # a Tuesday: the township's station day
 

@@ -1,9 +1,12 @@
 """A long summary reaches the cadre as a chart image (upload + image message) and a link."""
+import pytest
 
 from bot.reports.charts import cjk_font, render
 from bot.reports.summary_image import queue
 from models import InboundMessage, utcnow
-from tests.pushes import fake, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
+from tests.pushes import roster, send_due, sends
+
+pytestmark = pytest.mark.pushes
 
 CHART = {"type": "rates", "title": "周报 11月23日–29日", "labels": ["龙湾村", "东风村"],
          "rates": [[0.5, 0.25, None], [1.0, 0.75, 0.9]]}
