@@ -140,3 +140,16 @@ def wait_for(predicate, timeout: float = 20.0, step: float = 0.05):
             raise AssertionError("condition not met in time")
         time.sleep(step)
     return value
+
+
+def count_redis_connections(runtime) -> list:
+    """Record every connection the runtime's Redis client asks for (each one a try on a dead Redis)."""
+    pool, asked = runtime.redis.connection_pool, []
+    get_connection = pool.get_connection
+
+    def counted(*args, **kwargs):
+        asked.append(args)
+        return get_connection(*args, **kwargs)
+
+    pool.get_connection = counted
+    return asked

@@ -18,7 +18,7 @@ from models import Case, CaseReporter, InboundMessage, Notification, utcnow
 from tests import wechat
 from tests.databases import POSTGRES_URL, REDIS_URL, truncate
 from tests.faults import OwnPostgres, complaint, residents, start_gunicorn, stop
-from tests.pushes import kill, rows, send_due, sends, start_worker, wait_for
+from tests.pushes import count_redis_connections, kill, rows, send_due, sends, start_worker, wait_for
 
 pytestmark = pytest.mark.pushes
 
@@ -33,19 +33,6 @@ def each_stored_once(runtime, msg_ids) -> None:
     with runtime.Session() as session:
         keys = session.scalars(select(InboundMessage.dedupe_key)).all()
     assert sorted(keys) == sorted(f"msg:{m}" for m in msg_ids)
-
-
-def count_redis_connections(runtime) -> list:
-    """Record every connection the runtime's Redis client asks for (each one a try on a dead Redis)."""
-    pool, asked = runtime.redis.connection_pool, []
-    get_connection = pool.get_connection
-
-    def counted(*args, **kwargs):
-        asked.append(args)
-        return get_connection(*args, **kwargs)
-
-    pool.get_connection = counted
-    return asked
 
 
 def test_redis_down_messages_are_stored_duplicates_refused_and_pushes_sent_after(app, client, runtime, fake,

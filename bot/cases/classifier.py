@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 UNSORTED = "待分类"
 DEFAULT_MIN_CONFIDENCE = 0.4
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL_PATH = ROOT / "instance" / "classifier.joblib"
 # Rules overrule the model only when the best category's keyword weight is this high and clearly
 # ahead of the runner-up; below that the learned weights are more accurate (see bench/classify.py).
 STRONG_SCORE = 15
