@@ -1,0 +1,52 @@
+"""One form of a message for reading: NFKC, simplified characters, Cantonese put in Mandarin."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# Cantonese words and particles → Mandarin, keys in simplified characters (matched after t2s).
+# Longer keys win (the pattern is sorted by length); single characters that are also common in
+# Mandarin words (边, 点, 仲, 食, 系) are only mapped inside longer Cantonese phrases.
+CANTONESE = {
+    "点解": "为什么", "点样": "怎么样", "点算": "怎么办", "点办": "怎么办",
+    "边度": "哪里", "边处": "哪里", "边个": "谁", "边间": "哪间", "边位": "哪位",
+    "乜嘢": "什么", "乜": "什么", "咩": "什么",
+    "而家": "现在", "宜家": "现在", "今日": "今天", "琴日": "昨天", "寻日": "昨天",
+    "听日": "明天", "几时": "什么时候", "几多": "多少",
+    "睇": "看", "嚟": "来", "俾": "给", "畀": "给", "攞": "拿", "揾": "找", "搵": "找",
+    "谂": "想", "惗": "想", "嘥": "浪费", "啱": "对", "揸车": "开车",
+    "咗": "了", "冇": "没有", "嘅": "的", "喺": "在", "嗰": "那",
+    "唔该": "谢谢", "唔使": "不用", "唔好": "不要", "唔系": "不是", "唔": "不",
+    "系唔系": "是不是", "是唔是": "是不是", "系咪": "是不是", "是咪": "是不是", "就系": "就是", "都系": "都是", "真系": "真是",
+    "仲未": "还没", "仲有": "还有", "仲系": "还是", "仲要": "还要",
+    "佢哋": "他们", "我哋": "我们", "你哋": "你们", "哋": "们", "佢": "他",
+    "啲": "些", "做嘢": "做事", "嘢": "东西",
+    "呢个": "这个", "呢度": "这里", "呢啲": "这些", "呢排": "最近",
+    "成个": "整个", "礼拜": "星期", "咁": "这么", "噉": "这样", "好耐": "很久", "成日": "经常",
+    "返工": "上班", "返屋企": "回家", "屋企": "家", "落雨": "下雨", "食饭": "吃饭",
+    "搞掂": "搞定", "差佬": "警察", "后生仔": "年轻人", "细路": "小孩",
+    "喇": "了", "嘞": "了", "㗎": "", "喎": "", "啩": "",
+}
+_CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, CANTONESE), key=len, reverse=True)))
+# 係 ("is") becomes 系 in simplified script, where 系 is mostly 系统/联系; read it before t2s.
+# 關係 (关系) is the one common word written with 係 that keeps its meaning.
+_HAI_RE = re.compile("(?<![關关])係")
+_SPACES_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    """The traditional → simplified converter, built once."""
+    return opencc.OpenCC("t2s")
+
+
+def normalise(text: str) -> str:
+    """The text as the reading step sees it: NFKC, simplified, Cantonese in Mandarin, spaces collapsed."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _HAI_RE.sub("是", text)
+    text = _t2s().convert(text)
+    text = _CANTONESE_RE.sub(lambda m: CANTONESE[m.group(0)], text)
+    return _SPACES_RE.sub(" ", text).strip()

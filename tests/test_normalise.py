@@ -1,0 +1,47 @@
+"""The reading step's normal form: NFKC, simplified characters, Cantonese words in Mandarin."""
+import pytest
+
+from bot.reading.normalise import normalise
+
+
+@pytest.mark.parametrize(
+    "written, read",
+    [
+        ("條路爛咗好耐冇人理", "条路烂了很久没有人理"),
+        ("佢哋收咗錢唔做嘢", "他们收了钱不做事"),
+        ("啲垃圾成個禮拜冇人收", "些垃圾整个星期没有人收"),
+        ("點解冇人嚟睇", "为什么没有人来看"),
+        ("邊度可以辦社保", "哪里可以办社保"),
+        ("你哋係咪唔理我哋", "你们是不是不理我们"),
+        ("而家喺村口等緊", "现在在村口等紧"),
+        ("乜嘢時候俾錢", "什么时候给钱"),
+    ],
+)
+def test_cantonese_and_traditional_read_as_mandarin(written, read):
+    assert normalise(written) == read
+
+
+@pytest.mark.parametrize(
+    "written, read",
+    [
+        ("詳情　１２", "详情 12"),
+        ("进度：ＱＳ－２０２６－０００１２", "进度:QS-2026-00012"),
+        ("  满意\n\n ", "满意"),
+    ],
+)
+def test_full_width_forms_and_spaces_fold(written, read):
+    assert normalise(written) == read
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["联系卡", "沒關係", "劳动仲裁的结果", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
+)
+def test_mandarin_words_sharing_characters_stay_as_they_are(text):
+    # 系/边/点/仲 are Cantonese only inside the phrases mapped; in Mandarin words they stay.
+    assert normalise(text) in {text, "没关系"}
+
+
+def test_empty_and_none_read_as_empty():
+    assert normalise("") == ""
+    assert normalise(None) == ""
