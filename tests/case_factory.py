@@ -1,13 +1,12 @@
 """Cases written straight into the database with chosen times, for tests of figures and summaries."""
 from datetime import datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from werkzeug.security import generate_password_hash
 
+from bot.timefmt import CHINA
 from models import Case, CaseReporter, Escalation, Resident
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _numbers = iter(range(1, 10**6))
 
 

@@ -1,7 +1,6 @@
 """``python -m bot card <village>``: the printable A6 contact card (HTML) with the village's QR code."""
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -31,7 +30,7 @@ def card(village: str, out: Path | None) -> None:
         session.commit()
         with tempfile.TemporaryDirectory() as tmp:
             qr_png = write_png(url, Path(tmp) / "qr.png").read_bytes()
-        contact = card_for(place, datetime.now(timezone.utc), current.config.get("station_days") or {})
+        contact = card_for(place, current.clock(), current.config.get("station_days") or {})
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{place.id}-{contact.title}.html"
         path.write_text(card_html(contact, qr_png, current.config["texts"]), encoding="utf-8")
