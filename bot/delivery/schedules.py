@@ -12,15 +12,21 @@ from datetime import datetime
 
 import redis
 from rq.cron import CronJob, CronScheduler
+from sqlalchemy import select
 
 from bot.cases.followup import followups
+from bot.cases.outbox import notify
 from bot.cases.overdue import overdue_ladder
 from bot.delivery.jobs import QUEUE, queue_connection
+from bot.delivery.pauses import paused
 from bot.delivery.relay import kick, relay_job
-from bot.reports.weekly import weekly_push
+from bot.reports import summary_image
+from bot.reports.periods import week
+from bot.reports.weekly import weekly_text
 from bot.runtime import current_runtime
 from bot.timefmt import CHINA, time_of_day
 from bot.villages.station_eve import station_eve
+from models import Cadre, Team, Village
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,30 @@ def weekly_summary_job(now: datetime | None = None) -> bool:
         raise
     kick(runtime)
     return True
+
+
+def weekly_push(runtime, now: datetime) -> int:
+    """Write last week's 周报 for every active team leader (once per leader and week)."""
+    config, count = runtime.config, 0
+    with runtime.Session.begin() as session:
+        leaders = session.scalars(select(Cadre).where(Cadre.active.is_(True), Cadre.id.in_(
+            select(Team.leader_id).join(Village, Village.team_id == Team.id))).order_by(Cadre.id))
+        for leader in leaders:
+            villages = list(session.scalars(select(Village).join(Team, Team.id == Village.team_id)
+                                            .where(Team.leader_id == leader.id).order_by(Village.id)))
+            # On Monday morning the week to report is the one just finished.
+            period = week(now).previous()
+            text, chart = weekly_text(session, config, villages, now, period, paused(runtime.redis, now))
+            source = f"weekly:{period.start.date().isoformat()}:{leader.id}"  # reruns write nothing new
+            title = config["texts"]["weekly_push_title"].format(period=period.label)
+            if summary_image.too_long(config, text):
+                row = summary_image.queue(session, config, leader, source, title, chart,
+                                          summary_image.dashboard_link(runtime))
+            else:
+                row = notify(session, source, leader, "weekly_summary", text, title=title)
+            count += row is not None
+    log.info("weekly summary: %d leaders", count)
+    return count
 
 
 def register(cron: CronScheduler, config: dict) -> list[CronJob]:
