@@ -4,15 +4,13 @@ from functools import wraps
 from sqlalchemy import or_, select
 
 from bot.cases import case_life
-from bot.cases.filing import assign
-from bot.cases.outbox import notify_event
+from bot.cases.case_life import CaseError
 from bot.cases.permissions import READ, can, sees_complainant
-from bot.cases.routing import route, township_handler
 from bot.timefmt import left, short
-from handlers.cases_common import action_label, find_case, split_args, state_label
+from handlers.cases_common import action_label, find_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
-from models import Cadre, Case, CaseReporter, Escalation, Resident
+from models import Cadre, Case
 
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
@@ -33,8 +31,8 @@ def register(registry: Registry) -> None:
     registry.command("我的", roles=CADRE_ROLES)(my_cases)
 
 
-def case_command(action: str, usage: str, needs_text: bool = False):
-    """Parse ``N [text]``, find the case, check permission and state; pass (case, text, cadre)."""
+def case_command(usage: str, needs_text: bool = False):
+    """Parse ``N [text]`` and find the case; pass (case, text, cadre); phrase a refused move."""
 
     def decorator(handler):
         @wraps(handler)
@@ -45,43 +43,29 @@ def case_command(action: str, usage: str, needs_text: bool = False):
             case = find_case(context.session, number)
             if case is None:
                 return context.text("case_not_found", number=number)
-            cadre = context.session.get(Cadre, sender.cadre_id)
-            real_action = action(case, cadre) if callable(action) else action
-            if not can(cadre, case, real_action):
-                return context.text("case_refused", number=case.number)
-            if real_action != READ and not case_life.allowed(case.state, real_action):
-                return context.text("case_illegal", number=case.number, state=state_label(context, case.state),
-                                    action=action_label(context, real_action))
-            return handler(case, text, cadre, context)
+            try:
+                return handler(case, text, context.session.get(Cadre, sender.cadre_id), context)
+            except CaseError as error:
+                return refusal(context, error)
 
         return wrapper
 
     return decorator
 
 
-def _act(case: Case, action: str, cadre: Cadre, context: Context, note: str = "", data: dict | None = None):
-    return case_life.apply(context.session, case, action, actor_kind="cadre", actor_id=cadre.id, now=context.now,
-                           note=note, data=data)
-
-
-@case_command("accept", "accept")
+@case_command("accept")
 def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Accept a case: the accepting cadre owns it to the end (首办责任制)."""
-    entry = _act(case, "accept", cadre, context)
-    case.owner = case.owner or cadre  # escalation and transfer back never change the first handler
-    case.assignee = None
-    case.accepted_at = case.accepted_at or context.now
-    for reporter in _reporters(context.session, case):
-        notify_event(context.session, entry, reporter, "accepted", context.text(
-            "push_accepted", number=case.number, name=cadre.name, position=cadre.position, phone=cadre.phone),
-            title=f"案件 {case.number} 已受理")
+    case_life.accept(context.session, case, cadre, context.config, context.now)
     return context.text("cadre_accepted", number=case.number, contact_due=short(case.contact_due_at),
                         resolve_due=short(case.resolve_due_at))
 
 
-@case_command(READ, "detail")
+@case_command("detail")
 def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Show a case; the complainant of a complaint about village cadres only to its handler."""
+    if not can(cadre, case, READ):
+        return context.text("case_refused", number=case.number)
     complainant = f"群众（微信尾号 {case.resident.openid[-4:]}）"
     return context.text(
         "cadre_detail", number=case.number, category=case.category, state=state_label(context, case.state),
@@ -92,75 +76,41 @@ def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
         resolve_due=short(case.resolve_due_at))
 
 
-@case_command("note", "note", needs_text=True)
+@case_command("note", needs_text=True)
 def note(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Record a note; the first note on an accepted case marks it in progress."""
-    action = "start" if case_life.allowed(case.state, "start") else "note"
-    _act(case, action, cadre, context, note=text)
+    case_life.note(context.session, case, cadre, text, context.now)
     return context.text("cadre_done", action="备注", number=case.number)
 
 
-@case_command("transfer", "transfer", needs_text=True)
+@case_command("transfer", needs_text=True)
 def transfer(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Hand a case to another active cadre by name (before acceptance, or by a leader)."""
     target = context.session.scalar(select(Cadre).where(Cadre.name == text, Cadre.active.is_(True)))
     if target is None:
         return context.text("cadre_unknown_name", name=text)
-    case.owner = None if case.owner_id == cadre.id or cadre.role in ("leader", "secretary") else case.owner
-    assign(context.session, case, target, context.config, context.now, actor=cadre, action="transfer",
-           note=f"转给 {target.name}")
+    case_life.transfer(context.session, case, cadre, target, context.config, context.now)
     return context.text("cadre_transferred", number=case.number, name=target.name)
 
 
-def _escalation_action(case: Case, cadre: Cadre) -> str:
-    return "escalate_county" if case.state == "escalated_township" and cadre.role == "secretary" else "escalate_township"
-
-
-@case_command(_escalation_action, "escalate", needs_text=True)
+@case_command("escalate", needs_text=True)
 def escalate(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Send a case up: to the township's special meeting, and (by the secretary) on to the county."""
-    action = _escalation_action(case, cadre)
-    level = "county" if action == "escalate_county" else "township"
-    entry = _act(case, action, cadre, context, note=text)
-    case.escalation = level
-    handler = township_handler(context.session, case.village, context.config.get("routing")) if level == "township" else None
-    context.session.add(Escalation(case=case, level=level, reason=text, by_id=cadre.id,
-                                   handler_id=handler.id if handler else None, at=context.now))
-    recipients = [handler] if handler else context.session.scalars(select(Cadre).where(
-        Cadre.role == "supervisor", Cadre.county == case.village.township.county, Cadre.active.is_(True))).all()
-    for recipient in recipients:
-        notify_event(context.session, entry, recipient, "escalated", context.text(
-            "push_escalated", number=case.number, category=case.category, village=case.village.name,
-            by=cadre.name, reason=text), title=f"上报 {case.number}")
-    return context.text("cadre_done", action=action_label(context, action), number=case.number)
+    entry = case_life.escalate(context.session, case, cadre, text, context.config, context.now)
+    return context.text("cadre_done", action=action_label(context, entry.action), number=case.number)
 
 
-@case_command("reclassify", "reclassify", needs_text=True)
+@case_command("reclassify", needs_text=True)
 def reclassify(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Correct the category (kept as a training label); an unaccepted case is routed anew."""
-    categories = context.config["categories"]
-    if text not in categories:
-        return context.text("cadre_unknown_category", category=text, choices="、".join(categories))
-    before = case.category
-    _act(case, "reclassify", cadre, context, data={"from": before, "category": text})
-    case.category = text
-    if case.owner_id is None:
-        target = route(context.session, case.village, text, context.config)
-        if target is not None and target.id != case.assignee_id:
-            assign(context.session, case, target, context.config, context.now, actor=cadre, action="transfer",
-                   note=f"改类后转给 {target.name}")
+    case_life.recategorise(context.session, case, cadre, text, context.config, context.now)
     return context.text("cadre_reclassified", number=case.number, category=text)
 
 
-@case_command("resolve", "resolve", needs_text=True)
+@case_command("resolve", needs_text=True)
 def resolve(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Resolve with an answer, which goes to every reporter."""
-    entry = _act(case, "resolve", cadre, context, note=text)
-    case.answer = text
-    case.resolved_at = context.now
-    for reporter in _reporters(context.session, case):
-        notify_event(context.session, entry, reporter, "answer",
-                     context.text("push_answer", number=case.number, answer=text), title=f"案件 {case.number} 已办结")
+    case_life.resolve(context.session, case, cadre, text, context.config, context.now)
     return context.text("cadre_done", action="办结", number=case.number)
 
 
@@ -168,16 +118,11 @@ def my_cases(message: Message, sender: Sender, context: Context) -> str:
     """My open cases, oldest first, with the time left before they are due."""
     cases = context.session.scalars(select(Case).where(
         or_(Case.owner_id == sender.cadre_id, Case.assignee_id == sender.cadre_id),
-        Case.state.in_(case_life.OPEN)).order_by(Case.received_at).limit(20)).all()
+        Case.open).order_by(Case.received_at).limit(20)).all()
     if not cases:
         return context.text("cadre_my_none")
     return "\n".join(context.text("cadre_my_line", number=c.number, category=c.category,
                                   state=state_label(context, c.state),
-                                  left=left(c.resolve_due_at if c.owner_id else c.contact_due_at, context.now))
+                                  left=left(c.due_at, context.now))
                      for c in cases)
 
-
-def _reporters(session, case: Case):
-    """Every resident who reported the case (the first one and co-reporters)."""
-    return session.scalars(select(Resident).join(CaseReporter, CaseReporter.resident_id == Resident.id)
-                           .where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)).all()

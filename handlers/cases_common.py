@@ -1,7 +1,10 @@
-"""What the case commands of every role share: finding a case by its number, and labels."""
+"""What the case commands of every role share: finding a case by its number, labels, refusals."""
 from sqlalchemy import select
 
+from bot.cases.case_life import ENDED, CaseError, IllegalMove, NotAllowed, UnknownCategory
 from models import Case
+
+VERDICTS = ("confirm", "reopen")  # a resident's word on the answer, not more work on the case
 
 
 def split_args(args: str) -> tuple[str, str]:
@@ -23,3 +26,18 @@ def state_label(context, state: str) -> str:
 def action_label(context, action: str) -> str:
     """The Chinese name of a case action."""
     return context.config["labels"]["actions"].get(action, action)
+
+
+def refusal(context, error: CaseError) -> str:
+    """A refused move in the words a cadre or resident reads: taken by whom, ended, or not now."""
+    if isinstance(error, NotAllowed):
+        return context.text("case_refused", number=error.number)
+    if isinstance(error, UnknownCategory):
+        categories = context.config["categories"]
+        return context.text("cadre_unknown_category", category=error.category, choices="、".join(categories))
+    action = action_label(context, error.action)
+    if isinstance(error, IllegalMove) and error.action == "accept" and error.owner and error.state not in ENDED:
+        return context.text("case_taken", number=error.number, name=error.owner)
+    if error.state in ENDED and error.action not in VERDICTS:
+        return context.text("case_ended", number=error.number, state=state_label(context, error.state), action=action)
+    return context.text("case_illegal", number=error.number, state=state_label(context, error.state), action=action)

@@ -1,7 +1,7 @@
 """Team leaders by chat: 周报 (weekly summary), 超时 (overdue list), 日志 (diary), 公告 (announcement)."""
 from sqlalchemy import select
 
-from bot.cases.permissions import READ, can
+from bot.cases.permissions import READ, READERS, can
 from bot.delivery.pauses import paused
 from bot.reports import records, summaries, summary_image
 from bot.reports.weekly import scope_villages, scope_villages_named, weekly_text
@@ -11,8 +11,6 @@ from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Announcement, Cadre
 from models.roster import served_villages
-
-READERS = frozenset({"leader", "secretary", "supervisor"})
 
 
 def register(registry: Registry) -> None:
@@ -56,10 +54,9 @@ def overdue(message: Message, sender: Sender, context: Context) -> str:
     lines = [context.text("overdue_head", count=len(cases))]
     for case in cases:
         owner = case.owner or case.assignee
-        due = case.resolve_due_at if case.accepted_at else case.contact_due_at
         lines.append(context.text("overdue_line", number=case.number, village=case.village.name,
                                   category=case.category, owner=owner.name if owner else "—",
-                                  late=left(due, context.now)))
+                                  late=left(case.due_at, context.now)))
     return summary_image.clip(context.config, lines, summary_image.dashboard_link(context.runtime, "overdue"))
 
 

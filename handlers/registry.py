@@ -4,11 +4,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from handlers.message import Message, Sender
+from models.roster import ROLES
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-CADRE_ROLES = frozenset({"member", "leader", "secretary", "supervisor", "admin"})
+CADRE_ROLES = frozenset(ROLES)  # every role on the roster (residents are not on it)
 # A handler returns PASS to decline a message it matched, so the routes after it are tried.
 PASS = object()
 

@@ -2,11 +2,11 @@
 from sqlalchemy import select
 
 from bot.cases import case_life
-from bot.cases.outbox import notify_event
-from handlers.cases_common import find_case, split_args, state_label
+from bot.cases.case_life import CaseError, NotAllowed
+from handlers.cases_common import find_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
-from models import Case, CaseReporter
+from models import Case, CaseReporter, Resident
 
 
 def register(registry: Registry) -> None:
@@ -49,34 +49,29 @@ def progress(message: Message, sender: Sender, context: Context) -> str:
 def satisfied(message: Message, sender: Sender, context: Context) -> str:
     """Confirm the answer: the case is done."""
     number, _ = split_args(context.args)
-    case, reporter = _my_case(context, sender, number)
+    case = find_case(context.session, number)
     if case is None:
         return context.text("case_not_found", number=number or "")
-    if not case_life.allowed(case.state, "confirm"):
-        return context.text("case_illegal", number=case.number, state=state_label(context, case.state), action="确认满意")
-    case_life.apply(context.session, case, "confirm", actor_kind="resident", actor_id=sender.resident_id,
-                    now=context.now)
-    reporter.verdict = "satisfied"
-    case.confirmed_at = context.now
+    try:
+        case_life.confirm(context.session, case, context.session.get(Resident, sender.resident_id), context.now)
+    except NotAllowed:  # others' cases do not exist for them
+        return context.text("case_not_found", number=number)
+    except CaseError as error:
+        return refusal(context, error)
     return context.text("verdict_thanks", number=case.number)
 
 
 def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     """Reject the answer with a reason: the case reopens to the same owner, who is told."""
     number, reason = split_args(context.args)
-    case, reporter = _my_case(context, sender, number)
+    case, _ = _my_case(context, sender, number)
     if case is None:
         return context.text("case_not_found", number=number or "")
     if not reason:
         return context.text("verdict_needs_reason", number=case.number)
-    if not case_life.allowed(case.state, "reopen"):
-        return context.text("case_illegal", number=case.number, state=state_label(context, case.state), action="重新办理")
-    entry = case_life.apply(context.session, case, "reopen", actor_kind="resident", actor_id=sender.resident_id,
-                            now=context.now, note=reason)
-    reporter.verdict = "unsatisfied"
-    case.reopened += 1
-    case.confirmed_at = None
-    if case.owner is not None:
-        notify_event(context.session, entry, case.owner, "reopened",
-                     context.text("push_reopened", number=case.number, reason=reason), title=f"重新办理 {case.number}")
+    try:
+        case_life.reopen(context.session, case, context.session.get(Resident, sender.resident_id), reason,
+                         context.config, context.now)
+    except CaseError as error:
+        return refusal(context, error)
     return context.text("verdict_reopened", number=case.number)

@@ -9,10 +9,10 @@ from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
 from models.notification import Notification
 from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
-from models.roster import Cadre, InviteCode, Membership, Resident, Team, Township, Village
+from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Team, Township, Village
 
 __all__ = [
     "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
-    "Notification", "Cadre", "InviteCode", "Membership", "Resident", "Team",
+    "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

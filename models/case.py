@@ -1,14 +1,23 @@
 """Cases, their reporters, and the append-only ledger of everything that happened to them."""
 from datetime import datetime
 
-from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, text
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, UniqueConstraint, and_, event, or_, text
+from sqlalchemy import case as when
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 from models.roster import Cadre, Resident, Village
 
-# Open states (bot/case_life.OPEN, which imports models, so it cannot be imported here).
-OPEN_SQL = "state NOT IN ('resolved', 'confirmed', 'closed_unresolved')"
+# The case's states, defined here once (bot/cases/case_life.py moves between them; models cannot
+# import it). DONE counts as resolved in the rates; ENDED is every state no one works on any more:
+# closed_unresolved (out of scope, duplicate) is ended but never done.
+DONE = ("resolved", "confirmed")
+ENDED = (*DONE, "closed_unresolved")
+OPEN = ("received", "assigned", "accepted", "in_progress", "transferred", "escalated_township", "escalated_county",
+        "reopened")
+STATES = (*OPEN, *ENDED)
+OPEN_SQL = f"state NOT IN ({', '.join(repr(state) for state in ENDED)})"  # the partial index's predicate
 
 
 class Case(Base):
@@ -58,10 +67,36 @@ class Case(Base):
     resolved_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
 
-    @property
+    @hybrid_property
     def open(self) -> bool:
-        """Still waiting for a resolution."""
-        return self.state not in {"resolved", "confirmed", "closed_unresolved"}
+        """Still waiting for a resolution (in SQL too: ``select(Case).where(Case.open)``)."""
+        return self.state not in ENDED
+
+    @open.inplace.expression
+    @classmethod
+    def _open_sql(cls):
+        return cls.state.not_in(ENDED)
+
+    @hybrid_property
+    def due_at(self) -> datetime:
+        """The time limit the case is measured against: contact until accepted, then resolution."""
+        return self.contact_due_at if self.accepted_at is None else self.resolve_due_at
+
+    @due_at.inplace.expression
+    @classmethod
+    def _due_at_sql(cls):
+        return when((cls.accepted_at.is_(None), cls.contact_due_at), else_=cls.resolve_due_at)
+
+    @hybrid_method
+    def overdue(self, now: datetime) -> bool:
+        """Open and past a time limit: not contacted by the contact limit, or not resolved by the resolve limit."""
+        return self.open and (self.resolve_due_at < now or (self.accepted_at is None and self.contact_due_at < now))
+
+    @overdue.inplace.expression
+    @classmethod
+    def _overdue_sql(cls, now: datetime):
+        return and_(cls.state.not_in(ENDED), or_(cls.resolve_due_at < now,
+                                                 and_(cls.accepted_at.is_(None), cls.contact_due_at < now)))
 
 
 class CaseReporter(Base):

@@ -6,6 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
 
+ROLES = ("member", "leader", "secretary", "supervisor", "admin")
+
 
 class Township(Base):
     """A township (镇/街道) with its weekly station-day rule."""

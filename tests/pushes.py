@@ -89,10 +89,12 @@ def roster(session) -> dict:
 
 
 def make_case(session, village, resident, owner, number: str, due: datetime, **fields) -> Case:
-    """An open case owned by ``owner`` with resolve time limit ``due``."""
+    """An open case owned by ``owner`` (accepted when received) with resolve time limit ``due``."""
+    received_at = fields.pop("received_at", utcnow())
     case = Case(number=number, village=village, resident=resident, category="道路交通", text="村口路灯坏了",
-                state=fields.pop("state", "accepted"), owner=owner, received_at=fields.pop("received_at", utcnow()),
-                contact_due_at=due - timedelta(days=6), resolve_due_at=due, **fields)
+                state=fields.pop("state", "accepted"), owner=owner, received_at=received_at,
+                accepted_at=fields.pop("accepted_at", received_at), contact_due_at=due - timedelta(days=6),
+                resolve_due_at=due, **fields)
     session.add(case)
     session.flush()
     return case

@@ -65,6 +65,30 @@ def test_overdue_ladder_climbs_at_each_time_and_tells_nobody_twice(app, runtime,
     assert told(runtime)[0][2] == f"overdue:{world['case']}:{int(DUE.timestamp())}:before"
 
 
+def test_an_unaccepted_case_climbs_to_its_contact_limit_then_to_its_resolve_limit(app, runtime, world):
+    contact_due = DUE - timedelta(days=6)  # the contact limit of the world's case
+    with runtime.Session.begin() as session:
+        case = session.get(Case, world["case"])
+        case.state, case.owner_id, case.assignee_id, case.accepted_at = "assigned", None, world["member"], None
+    assert fire(app, schedules.overdue_job, contact_due - timedelta(hours=4)) == 1  # the assignee, before
+    assert fire(app, schedules.overdue_job, contact_due) == 2  # the assignee and the leader, at it
+    with runtime.Session() as session:
+        late = session.query(Notification).filter_by(kind="overdue_owner").one()
+    assert "接单 JH-2030-00001" in late.content and late.source.startswith(f"overdue:{world['case']}:{int(contact_due.timestamp())}")
+    with runtime.Session.begin() as session:  # accepted late: the resolve limit is what counts now
+        case = session.get(Case, world["case"])
+        case.state, case.owner_id, case.assignee_id, case.accepted_at = "accepted", world["member"], None, contact_due
+    assert fire(app, schedules.overdue_job, contact_due + timedelta(hours=1)) == 0
+    assert fire(app, schedules.overdue_job, DUE) == 2
+    assert "办结 JH-2030-00001 答复" in told_content(runtime, "overdue_owner")[-1]
+
+
+def told_content(runtime, kind: str) -> list[str]:
+    """The contents of every notification of ``kind``, oldest first."""
+    with runtime.Session() as session:
+        return [n.content for n in session.query(Notification).filter_by(kind=kind).order_by(Notification.id)]
+
+
 def test_a_resolved_case_climbs_no_further(app, runtime, world):
     with runtime.Session.begin() as session:
         session.get(Case, world["case"]).state = "resolved"

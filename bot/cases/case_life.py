@@ -1,17 +1,29 @@
-"""The case life, in one place: which action may move a case from which state, and the ledger.
+"""The case life, in one place: every move of a case, who may make it, and what it leaves behind.
 
-Every change goes through ``apply``, which writes the ``CaseEvent`` in the caller's transaction,
-so the case and its history can never disagree.
+One function per move a person makes (accept, transfer, escalate, resolve, close_unresolved,
+confirm, reopen, recategorise, note; filing adds receive, assign, supplement, co_report). Each
+locks the case for the transaction, checks its state and the actor's right, sets every field,
+writes the ledger entry (``CaseEvent``) and the outbox rows (``Notification``) for everyone who
+must hear of it, all in the caller's transaction; or it raises a ``CaseError`` saying why not,
+having changed nothing. Handlers parse commands and phrase the outcome; they never touch a case.
+
+``close_unresolved`` closes a case without solving it (out of scope, a duplicate, nobody to
+reach): it ends the case (no reminders, off the open lists, no follow-up), the reporters are told
+the reason, and the rates count it as due for resolution but never as resolved.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
-from models import Case, CaseEvent
+from sqlalchemy import select, update
 
-OPEN = frozenset({"received", "assigned", "accepted", "in_progress", "transferred",
-                  "escalated_township", "escalated_county", "reopened"})
+from bot.cases import permissions
+from bot.cases.outbox import notify_event
+from bot.cases.routing import county_supervisors, route, township_handler
+from models import Cadre, Case, CaseEvent, CaseReporter, Escalation, Resident
+from models.case import DONE, ENDED, OPEN, STATES  # noqa: F401  the states' one definition, re-exported
+
+# Someone has taken the case on and works on it.
 HANDLING = frozenset({"accepted", "in_progress", "escalated_township", "escalated_county", "reopened"})
-STATES = OPEN | {"resolved", "confirmed", "closed_unresolved"}
 
 
 @dataclass(frozen=True)
@@ -25,29 +37,47 @@ class Move:
 # "closed is not fixed": closed_unresolved is a separate end state, never counted as resolved.
 MOVES: dict[str, Move] = {
     "assign": Move(frozenset({"received"}), "assigned"),
-    "supplement": Move(OPEN, None),  # a later message from the resident, or a photo
-    "co_report": Move(OPEN, None),  # another villager reported the same problem
+    "supplement": Move(frozenset(OPEN), None),  # a later message from the resident, or a photo
+    "co_report": Move(frozenset(OPEN), None),  # another villager reported the same problem
     "accept": Move(frozenset({"assigned", "transferred"}), "accepted"),
-    "note": Move(OPEN, None),
+    "note": Move(frozenset(OPEN), None),
     "start": Move(frozenset({"accepted", "reopened"}), "in_progress"),
     "transfer": Move(frozenset({"assigned", "transferred"}) | HANDLING, "transferred"),
-    "reclassify": Move(OPEN, None),
+    "reclassify": Move(frozenset(OPEN), None),
     "escalate_township": Move(HANDLING - {"escalated_township", "escalated_county"}, "escalated_township"),
     "escalate_county": Move(frozenset({"escalated_township"}), "escalated_county"),
     "resolve": Move(HANDLING, "resolved"),
-    "close_unresolved": Move(OPEN, "closed_unresolved"),
+    "close_unresolved": Move(frozenset(OPEN), "closed_unresolved"),
     "confirm": Move(frozenset({"resolved"}), "confirmed"),
     "reopen": Move(frozenset({"resolved", "confirmed"}), "reopened"),
 }
 
 
-class IllegalMove(Exception):
-    """The action is not allowed in the case's current state."""
+class CaseError(Exception):
+    """A move refused: which case, in which state, which action (the handler phrases it)."""
 
     def __init__(self, case: Case, action: str) -> None:
-        super().__init__(f"{action} not allowed in state {case.state}")
+        super().__init__(f"{action} refused on case {case.number} in state {case.state}")
+        self.number = case.number
         self.state = case.state
         self.action = action
+        self.owner = case.owner.name if case.owner is not None else None  # who holds it ("已由 X 接单")
+
+
+class IllegalMove(CaseError):
+    """The action is not allowed in the case's current state."""
+
+
+class NotAllowed(CaseError):
+    """The actor has no right to take this action on this case."""
+
+
+class UnknownCategory(CaseError):
+    """Recategorising to a category the configuration does not have."""
+
+    def __init__(self, case: Case, category: str) -> None:
+        super().__init__(case, "reclassify")
+        self.category = category
 
 
 def allowed(state: str, action: str) -> bool:
@@ -58,7 +88,7 @@ def allowed(state: str, action: str) -> bool:
 
 def apply(session, case: Case, action: str, *, actor_kind: str, actor_id: int | None, now: datetime,
           note: str = "", data: dict | None = None) -> CaseEvent:
-    """Move ``case`` by ``action`` and append the ledger entry, or raise IllegalMove."""
+    """Move ``case`` by ``action`` and append the ledger entry, or raise IllegalMove (no lock, no right)."""
     if not allowed(case.state, action):
         raise IllegalMove(case, action)
     before = case.state
@@ -71,9 +101,223 @@ def apply(session, case: Case, action: str, *, actor_kind: str, actor_id: int | 
     return entry
 
 
+def lock(session, case: Case) -> Case:
+    """Re-read the case locked until the transaction ends, so two moves on one case take turns."""
+    session.flush()  # nothing pending may be lost when the case is re-read
+    case_id = case.id  # read before expiring: reading it after would reload the case before the lock
+    session.expire(case)  # every field, owner and assignee included, loads afresh after the lock
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Case).where(Case.id == case_id).with_for_update())
+    else:
+        # SQLite has no row locks, and its deferred transactions let two readers race. A write takes
+        # the database's write lock until commit (as BEGIN IMMEDIATE would), so the read after it
+        # is the latest and no one else changes the case before we commit.
+        session.execute(update(Case).where(Case.id == case_id).values(state=Case.state)
+                        .execution_options(synchronize_session=False))
+    return case
+
+
+def _check(session, case: Case, cadre: Cadre, action: str) -> None:
+    """Refuse unless the state allows ``action`` and ``cadre`` has the right to take it."""
+    if not allowed(case.state, action):
+        # Those who may see the village's cases learn why ("已由 X 接单"); others only that they may not.
+        if permissions.scope_of(cadre, case) or permissions.in_scope(session, cadre, case.village_id):
+            raise IllegalMove(case, action)
+        raise NotAllowed(case, action)
+    if not permissions.can(cadre, case, action):
+        raise NotAllowed(case, action)
+
+
+def _step(session, case: Case, cadre: Cadre, action: str, now: datetime, note: str = "",
+          data: dict | None = None) -> CaseEvent:
+    """Lock, check, and move the case by a cadre's action."""
+    lock(session, case)
+    _check(session, case, cadre, action)
+    return apply(session, case, action, actor_kind="cadre", actor_id=cadre.id, now=now, note=note, data=data)
+
+
+def reporters(session, case: Case) -> list[Resident]:
+    """Every resident who reported the case (the first one and co-reporters), in the order they came."""
+    return session.scalars(select(Resident).join(CaseReporter, CaseReporter.resident_id == Resident.id)
+                           .where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)).all()
+
+
+def _tell_reporters(session, entry: CaseEvent, kind: str, content: str, title: str) -> None:
+    """One push per reporter about one ledger entry."""
+    for resident in reporters(session, entry.case):
+        notify_event(session, entry, resident, kind, content, title=title)
+
+
+# Filing's moves (bot/cases/filing.py decides which; these record them).
+
 def receive(session, case: Case, *, resident_id: int, now: datetime) -> CaseEvent:
     """The first ledger entry of a case: it was received from a resident."""
     entry = CaseEvent(case=case, actor_kind="resident", actor_id=resident_id, action="receive", from_state="",
                       to_state=case.state, note=case.text, at=now)
     session.add(entry)
+    return entry
+
+
+def assign(session, case: Case, cadre: Cadre | None, config: dict, now: datetime, actor: Cadre | None = None,
+           action: str = "assign", note: str = "") -> CaseEvent:
+    """Route the case to ``cadre`` (assign, or transfer) and tell them (no lock, no right: callers do)."""
+    case.assignee = cadre
+    entry = apply(session, case, action, actor_kind="cadre" if actor else "system",
+                  actor_id=actor.id if actor else None, now=now, note=note, data={"to": cadre.id} if cadre else {})
+    if cadre is not None:
+        notify_event(session, entry, cadre, "new_case", config["texts"]["push_new_case"].format(
+            number=case.number, category=case.category, village=case.village.name, text=case.text[:200]),
+            title=f"新案件 {case.number}")
+    return entry
+
+
+def supplement(session, case: Case, resident: Resident, text: str, media: list[dict], now: datetime) -> CaseEvent:
+    """Add a further message or attachment of the reporter to their open case."""
+    lock(session, case)
+    if not allowed(case.state, "supplement"):
+        raise IllegalMove(case, "supplement")
+    if text:
+        case.text = f"{case.text}\n{text}" if case.text else text
+    if media:
+        case.media = [*case.media, *media]
+    case.updated_at = now
+    return apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now, note=text,
+                 data={"media": media} if media else None)
+
+
+def co_report(session, case: Case, resident: Resident, text: str, now: datetime) -> CaseEvent:
+    """Join another villager's report of the same problem to the open case."""
+    lock(session, case)
+    if not allowed(case.state, "co_report"):
+        raise IllegalMove(case, "co_report")
+    if session.scalar(select(CaseReporter.id).where(CaseReporter.case_id == case.id,
+                                                    CaseReporter.resident_id == resident.id)) is None:
+        session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
+        case.reporters += 1
+    return apply(session, case, "co_report", actor_kind="resident", actor_id=resident.id, now=now, note=text)
+
+
+# Cadres' moves.
+
+def accept(session, case: Case, cadre: Cadre, config: dict, now: datetime) -> CaseEvent:
+    """Accept a case: the first to accept owns it to the end (首办责任制); the reporters are told who."""
+    entry = _step(session, case, cadre, "accept", now)
+    case.owner = case.owner or cadre  # escalation and transfer back never change the first handler
+    case.assignee = None
+    case.accepted_at = case.accepted_at or now
+    _tell_reporters(session, entry, "accepted", config["texts"]["push_accepted"].format(
+        number=case.number, name=cadre.name, position=cadre.position, phone=cadre.phone),
+        title=f"案件 {case.number} 已受理")
+    return entry
+
+
+def note(session, case: Case, cadre: Cadre, text: str, now: datetime) -> CaseEvent:
+    """Record a note; the first note on an accepted (or reopened) case marks it in progress."""
+    lock(session, case)
+    action = "start" if allowed(case.state, "start") else "note"
+    _check(session, case, cadre, action)
+    return apply(session, case, action, actor_kind="cadre", actor_id=cadre.id, now=now, note=text)
+
+
+def transfer(session, case: Case, cadre: Cadre, target: Cadre, config: dict, now: datetime,
+             note: str = "") -> CaseEvent:
+    """Hand a case to another cadre (the assignee before acceptance, or a leader or secretary any time)."""
+    lock(session, case)
+    _check(session, case, cadre, "transfer")
+    if case.owner_id == cadre.id or cadre.role in permissions.MANAGERS:
+        case.owner = None  # the new assignee accepts and owns it
+    return assign(session, case, target, config, now, actor=cadre, action="transfer",
+                  note=note or f"转给 {target.name}")
+
+
+def escalate(session, case: Case, cadre: Cadre, reason: str, config: dict, now: datetime) -> CaseEvent:
+    """Send a case up: to the township's special meeting, and (by the secretary) on to the county."""
+    lock(session, case)
+    county = case.state == "escalated_township" and cadre.role == "secretary"
+    action, level = ("escalate_county", "county") if county else ("escalate_township", "township")
+    _check(session, case, cadre, action)
+    entry = apply(session, case, action, actor_kind="cadre", actor_id=cadre.id, now=now, note=reason)
+    case.escalation = level
+    handler = township_handler(session, case.village, config.get("routing")) if level == "township" else None
+    session.add(Escalation(case=case, level=level, reason=reason, by_id=cadre.id,
+                           handler_id=handler.id if handler else None, at=now))
+    content = config["texts"]["push_escalated"].format(number=case.number, category=case.category,
+                                                       village=case.village.name, by=cadre.name, reason=reason)
+    for recipient in [handler] if handler else county_supervisors(session, case.village):
+        notify_event(session, entry, recipient, "escalated", content, title=f"上报 {case.number}")
+    return entry
+
+
+def recategorise(session, case: Case, cadre: Cadre, category: str, config: dict, now: datetime) -> CaseEvent:
+    """Correct the category (kept as a training label); an unaccepted case is routed anew."""
+    lock(session, case)
+    _check(session, case, cadre, "reclassify")
+    if category not in config["categories"]:
+        raise UnknownCategory(case, category)
+    entry = apply(session, case, "reclassify", actor_kind="cadre", actor_id=cadre.id, now=now,
+                  data={"from": case.category, "category": category})
+    case.category = category
+    if case.owner_id is None:
+        target = route(session, case.village, category, config)
+        if target is not None and target.id != case.assignee_id:
+            action = "assign" if case.state == "received" else "transfer"  # a case nobody had yet is assigned
+            assign(session, case, target, config, now, actor=cadre, action=action, note=f"改类后转给 {target.name}")
+    return entry
+
+
+def resolve(session, case: Case, cadre: Cadre, answer: str, config: dict, now: datetime) -> CaseEvent:
+    """Resolve with an answer, which goes to every reporter."""
+    entry = _step(session, case, cadre, "resolve", now, note=answer)
+    case.answer = answer
+    case.resolved_at = now
+    _tell_reporters(session, entry, "answer", config["texts"]["push_answer"].format(number=case.number, answer=answer),
+                    title=f"案件 {case.number} 已办结")
+    return entry
+
+
+def close_unresolved(session, case: Case, cadre: Cadre, reason: str, config: dict, now: datetime) -> CaseEvent:
+    """Close without solving, with the reason: the reporters are told, and the handler if someone else closed it."""
+    entry = _step(session, case, cadre, "close_unresolved", now, note=reason)
+    case.answer = reason
+    texts = config["texts"]
+    _tell_reporters(session, entry, "closed", texts["push_closed"].format(number=case.number, reason=reason),
+                    title=f"案件 {case.number} 已关闭")
+    handler = case.owner or case.assignee
+    if handler is not None and handler.id != cadre.id:
+        notify_event(session, entry, handler, "closed", texts["push_closed_cadre"].format(
+            number=case.number, name=cadre.name, reason=reason), title=f"关闭 {case.number}")
+    return entry
+
+
+# Residents' moves: their verdict on the answer.
+
+def _reporter(session, case: Case, resident: Resident, action: str) -> CaseReporter:
+    """Lock the case and return the resident's reporter row; only reporters give a verdict."""
+    lock(session, case)
+    row = session.scalar(select(CaseReporter).where(CaseReporter.case_id == case.id,
+                                                    CaseReporter.resident_id == resident.id))
+    if row is None:
+        raise NotAllowed(case, action)
+    return row
+
+
+def confirm(session, case: Case, resident: Resident, now: datetime) -> CaseEvent:
+    """A reporter is satisfied with the answer: the case is done."""
+    row = _reporter(session, case, resident, "confirm")
+    entry = apply(session, case, "confirm", actor_kind="resident", actor_id=resident.id, now=now)
+    row.verdict = "satisfied"
+    case.confirmed_at = now
+    return entry
+
+
+def reopen(session, case: Case, resident: Resident, reason: str, config: dict, now: datetime) -> CaseEvent:
+    """A reporter is not satisfied: the case reopens to the same owner, who is told why."""
+    row = _reporter(session, case, resident, "reopen")
+    entry = apply(session, case, "reopen", actor_kind="resident", actor_id=resident.id, now=now, note=reason)
+    row.verdict = "unsatisfied"
+    case.reopened += 1
+    case.confirmed_at = None
+    if case.owner is not None:
+        notify_event(session, entry, case.owner, "reopened", config["texts"]["push_reopened"].format(
+            number=case.number, reason=reason), title=f"重新办理 {case.number}")
     return entry

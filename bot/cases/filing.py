@@ -11,11 +11,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.cases import case_life
+from bot.cases.case_life import assign, co_report, supplement
 from bot.cases.classifier import tokens
-from bot.cases.outbox import notify_event
 from bot.cases.routing import is_township_level, route
 from bot.timefmt import working_days_after
 from models import Case, CaseCounter, CaseReporter, Resident, Village
+from models.case import ENDED
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def recent_own_case(session, resident: Resident, window: timedelta, now: datetim
     # Three columns first: most messages are not supplements, so the full case is rarely loaded.
     latest = session.execute(select(Case.id, Case.state, Case.updated_at).where(Case.resident_id == resident.id)
                              .order_by(Case.id.desc()).limit(1)).first()
-    if latest is not None and latest.state in case_life.OPEN and latest.updated_at >= now - window:
+    if latest is not None and latest.state not in ENDED and latest.updated_at >= now - window:
         return session.get(Case, latest.id)
     return None
 
@@ -80,7 +81,7 @@ def find_co_report(session, village_id: int, category: str, text: str, config: d
     rule = config["cases"]["co_report"]
     candidates = session.execute(select(Case.id, Case.words).where(
         Case.village_id == village_id, Case.category == category,
-        Case.state.in_(case_life.OPEN), Case.received_at >= now - timedelta(days=rule["days"]),
+        Case.open, Case.received_at >= now - timedelta(days=rule["days"]),
     ).order_by(Case.id.desc()).limit(50))
     mine = words(text)
     for case_id, their_words in candidates:
@@ -106,26 +107,6 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
 
 
-def supplement(session, case: Case, resident: Resident, text: str, media: list[dict], now: datetime) -> None:
-    """Add a further message or attachment of the reporter to their case."""
-    if text:
-        case.text = f"{case.text}\n{text}" if case.text else text
-    if media:
-        case.media = [*case.media, *media]
-    case.updated_at = now
-    case_life.apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now,
-                    note=text, data={"media": media} if media else None)
-
-
-def co_report(session, case: Case, resident: Resident, text: str, now: datetime) -> None:
-    """Join another villager's report of the same problem to the open case."""
-    if session.scalar(select(CaseReporter.id).where(CaseReporter.case_id == case.id,
-                                                    CaseReporter.resident_id == resident.id)) is None:
-        session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
-        case.reporters += 1
-    case_life.apply(session, case, "co_report", actor_kind="resident", actor_id=resident.id, now=now, note=text)
-
-
 def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
               media: list[dict]) -> Case:
     """Create, route and announce a new case, with its first ledger entries."""
@@ -142,17 +123,3 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     case_life.receive(session, case, resident_id=resident.id, now=now)
     assign(session, case, handler, config, now, actor=None)
     return case
-
-
-def assign(session, case: Case, cadre, config: dict, now: datetime, actor, action: str = "assign",
-           note: str = "") -> None:
-    """Route the case to ``cadre`` (assign or transfer) and tell them, in the same transaction."""
-    case.assignee = cadre
-    entry = case_life.apply(session, case, action, actor_kind="cadre" if actor else "system",
-                            actor_id=actor.id if actor else None, now=now, note=note,
-                            data={"to": cadre.id} if cadre else {})
-    if cadre is not None:
-        texts = config["texts"]
-        notify_event(session, entry, cadre, "new_case", texts["push_new_case"].format(
-            number=case.number, category=case.category, village=case.village.name, text=case.text[:200]),
-            title=f"新案件 {case.number}")

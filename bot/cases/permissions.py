@@ -9,8 +9,14 @@ from sqlalchemy import or_, select
 from models import Cadre, Case, Membership, Team, Township, Village
 
 READ = "detail"
+# Roles that read figures of their scope: summaries by chat (周报, 超时) and the dashboard.
+READERS = frozenset({"leader", "secretary", "supervisor"})
+# Roles that act on every case of their scope (a team's villages, a township), beyond their own.
+MANAGERS = frozenset({"leader", "secretary"})
 # Before acceptance the assignee may pass a case on; afterwards only a leader or secretary may.
 ASSIGNEE_ONLY_BEFORE_ACCEPT = {"transfer"}
+# Closing without solving is the first handler's call (or a leader's): an assignee accepts it first.
+OWNER_ONLY = {"close_unresolved"}
 
 
 def scope_of(cadre: Cadre, case: Case) -> str | None:
@@ -38,6 +44,8 @@ def can(cadre: Cadre, case: Case, action: str) -> bool:
         return scope == "secretary"
     if scope == "handler" and action in ASSIGNEE_ONLY_BEFORE_ACCEPT:
         return case.owner_id is None and case.assignee_id == cadre.id
+    if scope == "handler" and action in OWNER_ONLY:
+        return case.owner_id == cadre.id
     return True
 
 

@@ -26,6 +26,12 @@ def township_handler(session, village: Village, routing: dict) -> Cadre | None:
     ).order_by(Cadre.id))
 
 
+def county_supervisors(session, village: Village) -> list[Cadre]:
+    """The active supervisors of the village's county: a case escalated to the county goes to them."""
+    return session.scalars(select(Cadre).where(Cadre.role == "supervisor", Cadre.county == village.township.county,
+                                               Cadre.active.is_(True)).order_by(Cadre.id)).all()
+
+
 def route(session, village: Village, category: str, config: dict) -> Cadre | None:
     """The cadre a new case of ``category`` in ``village`` is assigned to."""
     if is_township_level(config["categories"], category):

@@ -8,12 +8,12 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot.cases.permissions import READERS as ROLES  # who may log in: those who read figures
 from bot.dashboard import bp
 from bot.runtime import current_runtime
 from bot.timefmt import CHINA
 from models import Cadre, DashboardLogin
 
-ROLES = frozenset({"leader", "secretary", "supervisor"})
 LOGIN_ATTEMPTS_PER_MINUTE = 5
 
 

@@ -12,6 +12,7 @@ from bot.dashboard.auth import login_required
 from bot.runtime import current_runtime
 from bot.timefmt import CHINA
 from models import Cadre, Case, Township, Village
+from models.case import DONE
 
 HEADER = ["案件编号", "镇街", "村（社区）", "类别", "状态", "负责人", "收到时间", "首次联系", "办结时间", "确认时间",
           "用时（天）"]
@@ -31,7 +32,7 @@ def ledger_rows(db, picked: filters.Filters):
     states = current_runtime().config["labels"]["states"]
     local = lambda moment: moment.astimezone(CHINA).replace(tzinfo=None, microsecond=0) if moment else None
     for case, village, township, owner_name in db.execute(query).yield_per(1000):
-        end = case.resolved_at if case.state in ("resolved", "confirmed") else picked.now
+        end = case.resolved_at if case.state in DONE else picked.now
         yield [case.number, township, village, case.category, states.get(case.state, case.state), owner_name,
                local(case.received_at), local(case.accepted_at), local(case.resolved_at), local(case.confirmed_at),
                round((end - case.received_at).total_seconds() / 86400, 1)]

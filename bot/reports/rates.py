@@ -4,22 +4,23 @@ Every figure is about the cases *received* in a period, as they stand at ``now``
 
 * 响应率 = cases accepted by their contact time limit / cases due for contact
   (the limit has passed, or the case was accepted already);
-* 解决率 = resolved cases (state resolved or confirmed) / cases due for resolution
-  (the resolve limit has passed, or the case is resolved, confirmed or closed unresolved);
+* 解决率 = resolved cases (state resolved or confirmed: ``DONE``) / cases due for resolution
+  (the resolve limit has passed, or the case has ended: ``ENDED``, which includes closed
+  unresolved, so a case closed without solving weighs on the rate and never counts as resolved);
 * 满意率 = confirmed cases / cases that got a verdict (confirmed, or reopened at least once).
 
 A co-reported case counts once; a reopened case counts as resolved only once resolved again;
-escalated cases count like any other, under their village.
+escalated cases count like any other, under their village. The states (``DONE``, ``ENDED``) and
+"overdue" (``Case.overdue``) are defined once, in models/case.py.
 """
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from models import Case, Township, Village
+from models.case import DONE, ENDED
 
-DONE = ("resolved", "confirmed")
-ENDED = (*DONE, "closed_unresolved")
 GROUPS = ("village", "cadre", "category", "township", "county")
 
 
@@ -61,7 +62,6 @@ def _count(condition):
 
 def columns(now: datetime) -> list:
     """The aggregate columns, in ``Tally`` field order."""
-    is_open = Case.state.not_in(ENDED)
     return [
         func.count(),  # not count(id): the index covering these columns has no id
         _count(or_(Case.accepted_at.is_not(None), Case.contact_due_at <= now)),
@@ -70,8 +70,7 @@ def columns(now: datetime) -> list:
         _count(Case.state.in_(DONE)),
         _count(or_(Case.state == "confirmed", Case.reopened > 0)),
         _count(Case.state == "confirmed"),
-        _count(and_(is_open, or_(Case.resolve_due_at < now,
-                                 and_(Case.accepted_at.is_(None), Case.contact_due_at < now)))),
+        _count(Case.overdue(now)),
     ]
 
 

@@ -1,17 +1,16 @@
 """The queries behind summaries: oldest open and overdue cases, the escalation agenda, records."""
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from bot.reports.periods import Period
-from bot.reports.rates import ENDED
 from models import Case, DiaryEntry, Escalation, Inspection, Notification, Township, Village
 
 
 def _open(villages):
     """Open cases of the villages (the partial index ix_case_open_village_received serves this)."""
-    return select(Case).where(Case.village_id.in_(villages), Case.state.not_in(ENDED)).options(
+    return select(Case).where(Case.village_id.in_(villages), Case.open).options(
         joinedload(Case.owner), joinedload(Case.assignee), joinedload(Case.village))
 
 
@@ -21,9 +20,8 @@ def oldest_open(session, villages, limit: int = 5) -> list[Case]:
 
 
 def overdue(session, villages, now: datetime, limit: int = 50) -> list[Case]:
-    """Open cases past their resolve limit, or not accepted past their contact limit, latest due first."""
-    late = or_(Case.resolve_due_at < now, and_(Case.accepted_at.is_(None), Case.contact_due_at < now))
-    return list(session.scalars(_open(villages).where(late).order_by(Case.resolve_due_at, Case.id).limit(limit)))
+    """Overdue cases (``Case.overdue``), most overdue first."""
+    return list(session.scalars(_open(villages).where(Case.overdue(now)).order_by(Case.due_at, Case.id).limit(limit)))
 
 
 def escalated(session, township_id: int) -> list[tuple[Case, Escalation | None]]:

@@ -12,7 +12,6 @@ from bot.timefmt import CHINA, time_of_day
 from bot.villages.station_day import NoStationDay, next_station_day
 from models import Cadre, Case, Village
 
-CLOSED = ("resolved", "confirmed", "closed_unresolved")
 MAX_LINES = 30  # a longer list is cut; 详情/进度 commands show the rest
 
 
@@ -39,7 +38,7 @@ def _tell_team(session, village: Village, day, config: dict, now: datetime) -> i
     texts = config["notifications"]["texts"]
     states = (config.get("labels") or {}).get("states") or {}
     since = now - timedelta(days=config["notifications"]["schedules"]["new_issue_days"])
-    cases = session.scalars(select(Case).where(Case.village_id == village.id, Case.state.not_in(CLOSED))
+    cases = session.scalars(select(Case).where(Case.village_id == village.id, Case.open)
                             .order_by(Case.received_at)).all()
     fresh = [case for case in cases if case.received_at >= since]
     lines = [texts["station_eve_line"].format(number=case.number, category=case.category,
