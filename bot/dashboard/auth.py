@@ -1,7 +1,6 @@
 """Dashboard login: hashed passwords, a CSRF token in the session, and the logged-in cadre."""
 import hmac
 import secrets
-from datetime import datetime, timezone
 from functools import wraps
 
 from flask import abort, g, redirect, render_template, request, session, url_for
@@ -69,7 +68,7 @@ def login():
     error = None
     if request.method == "POST":
         phone, password = request.form.get("phone", "").strip(), request.form.get("password", "")
-        if not current_runtime().login_limiter.allow(f"login:{phone}", datetime.now(timezone.utc)):
+        if not current_runtime().login_limiter.allow(f"login:{phone}", current_runtime().clock()):
             error = current_runtime().config["texts"]["dashboard_login_throttled"]
             return render_template("dashboard/login.html", error=error), 429
         with current_runtime().Session() as db:
