@@ -3,7 +3,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import redis
 from flask import current_app
@@ -46,6 +46,8 @@ class Runtime:
     dashboard_url: str = ""  # public base of the dashboard's links (DASHBOARD_URL), set by the dashboard
     login_limiter: RateLimiter | None = None  # the dashboard's password guesses, set when it is on
     kick_down_until: float = 0.0  # monotonic time before which the relay kick skips a failed Redis
+    media_signer: Any = None  # signs links to case media (itsdangerous), set when the dashboard is on
+    wecom_protocol: Any = None  # the WeCom callback's protocol, built on first use (bot/wechat/wecom.py)
 
     @property
     def config(self) -> dict:
@@ -57,6 +59,13 @@ class Runtime:
         """The outbound WeChat/WeCom client, built on first use (it shares the access token via Redis)."""
         timeout = (self.config.get("notifications") or {}).get("http_timeout_seconds", DEFAULT_HTTP_TIMEOUT_SECONDS)
         return WeChatApi.from_settings(self.settings, self.redis, timeout=timeout)
+
+    @cached_property
+    def media_store(self):
+        """Where case media are kept (S3 or instance/media), built on first use."""
+        from bot.media.store import build_store
+
+        return build_store(self.settings)
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:

@@ -1,7 +1,8 @@
 """Shared fixtures: the app on SQLite and on PostgreSQL, a real Redis, and a test client.
 
 Every test that takes ``app`` runs twice, once per database. PostgreSQL is the machine's
-(127.0.0.1:5432, database ``test``); Redis is the machine's, database 1, flushed per test.
+(127.0.0.1:5432, database ``test``, or ``TEST_DATABASE_URL``); Redis is the machine's, one database per
+worker, flushed per test. What happens when either is missing is in tests/servers.py.
 A module marked ``pushes`` gets an app that talks to the fake WeChat API and a Redis of the
 test's own; one marked ``dashboard`` gets the dashboard switched on.
 """
@@ -13,9 +14,9 @@ import models
 from bot import create_app
 from bot.wechat.fake import FakeWeChatServer
 from models import DashboardLogin
-from tests import roster_fixture, wechat
+from tests import roster_fixture, servers, wechat
 from tests.case_factory import dashboard_password_hash, known_world
-from tests.databases import POSTGRES_ADMIN_URL, POSTGRES_URL, REDIS_URL, truncate
+from tests.databases import POSTGRES_ADMIN_URL, POSTGRES_URL, truncate
 from tests.pushes import OwnRedis, write_config
 
 DASHBOARD_SECRET_KEY = "test-secret-key-0123456789abcdef"
@@ -27,9 +28,45 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "dashboard: the app serves the dashboard")
 
 
+def __getattr__(name: str):
+    """``REDIS_URL``, resolved on first use: an embedded Redis starts only in a process that needs one."""
+    if name == "REDIS_URL":
+        return servers.redis_url()
+    raise AttributeError(name)
+
+
+def pytest_sessionstart(session):
+    """Under CI's REQUIRE_POSTGRES / REQUIRE_BROWSER, stop at once when a server or the browser is missing."""
+    if missing := servers.required_missing():
+        pytest.exit("\n".join(missing), returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without PostgreSQL, skip the PostgreSQL half of each database-parametrised test (one reason)."""
+    halves = [item for item in items
+              if "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()]
+    if halves and (reason := servers.postgres_missing()):
+        for item in halves:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per missing server or browser: what was skipped for it and how to run it."""
+    counts = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else ""
+        if reason.startswith(("PostgreSQL not reachable", servers.CHROMIUM_MISSING)):
+            counts[reason] = counts.get(reason, 0) + 1
+    for reason, count in counts.items():
+        hint = servers.POSTGRES_HINT if reason.startswith("PostgreSQL") else "install them to run them"
+        terminalreporter.write_line(f"{reason}: {count} tests skipped; {hint}", yellow=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_schema():
     """Create this run's PostgreSQL database and schema; tests truncate it between them."""
+    if reason := servers.postgres_missing():
+        pytest.skip(reason)
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = POSTGRES_URL.rsplit("/", 1)[1]
     with admin.connect() as connection:
@@ -59,8 +96,8 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def redis_client():
-    """The machine's Redis, test database flushed."""
-    client = redis.Redis.from_url(REDIS_URL)
+    """The machine's Redis (or the embedded one), test database flushed."""
+    client = redis.Redis.from_url(servers.redis_url())
     client.flushdb()
     yield client
     client.flushdb()
@@ -91,7 +128,7 @@ def settings_overrides(request, database_url, tmp_path, redis_client):
         "WECHAT_APP_SECRET": wechat.APP_SECRET,
         "WECHAT_AES_KEY": wechat.AES_KEY,
         "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": servers.redis_url(),
         "BOT_INSTANCE": str(tmp_path / "instance"),
     }
     if request.node.get_closest_marker("pushes"):

@@ -15,10 +15,11 @@ from bot import create_app
 from bot.delivery.jobs import run_worker
 from bot.delivery.relay import relay_once
 from models import Case, CaseReporter, InboundMessage, Notification, utcnow
-from tests import wechat
-from tests.databases import POSTGRES_URL, REDIS_URL, truncate
-from tests.faults import OwnPostgres, complaint, residents, start_gunicorn, stop
+from tests import servers, wechat
+from tests.databases import POSTGRES_URL, truncate
+from tests.faults import PG_BIN, OwnPostgres, complaint, residents, start_gunicorn, stop
 from tests.pushes import count_redis_connections, kill, rows, send_due, sends, start_worker, wait_for
+from tests.servers import REQUIRE_POSTGRES
 
 pytestmark = pytest.mark.pushes
 
@@ -64,6 +65,8 @@ def test_redis_down_messages_are_stored_duplicates_refused_and_pushes_sent_after
 @pytest.fixture(scope="module")
 def own_postgres():
     """A PostgreSQL of this module's own: the test restarts it."""
+    if not (PG_BIN / "initdb").exists():
+        (pytest.fail if REQUIRE_POSTGRES else pytest.skip)(f"PostgreSQL's server programs not found in {PG_BIN}")
     server = OwnPostgres()
     server.start()
     yield server
@@ -77,7 +80,7 @@ def test_postgres_restart_fails_fast_and_every_acknowledged_message_exists_once(
     models.Base.metadata.create_all(engine)
     engine.dispose()
     app = create_app({"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APP_ID": wechat.APP_ID, "WECHAT_APP_SECRET": wechat.APP_SECRET,
-                      "DATABASE_URL": own_postgres.url, "REDIS_URL": REDIS_URL, "BOT_INSTANCE": str(tmp_path)})
+                      "DATABASE_URL": own_postgres.url, "REDIS_URL": servers.redis_url(), "BOT_INSTANCE": str(tmp_path)})
     runtime, client = app.extensions["bot"], app.test_client()
     with runtime.Session.begin() as session:
         people = residents(session, 40)

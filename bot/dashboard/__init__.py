@@ -19,8 +19,9 @@ def init_app(app, env: dict) -> bool:
     if not key:
         log.info("dashboard disabled: DASHBOARD_SECRET_KEY is not set")
         return False
-    from bot.dashboard import auth, export, views  # noqa: F401  (they add their routes to bp)
+    from bot.dashboard import auth, cases, export, media, views  # noqa: F401  (they add their routes to bp)
     from bot.inbox.ratelimit import RateLimiter
+    from bot.media.attachments import signer
 
     app.secret_key = key
     app.config.update(
@@ -34,5 +35,6 @@ def init_app(app, env: dict) -> bool:
     runtime = app.extensions["bot"]
     runtime.dashboard_url = env.get("DASHBOARD_URL") or ""
     runtime.login_limiter = RateLimiter(runtime.redis, auth.LOGIN_ATTEMPTS_PER_MINUTE)
+    runtime.media_signer = signer(key)  # links to attachments in 详情
     app.register_blueprint(bp)
     return True
