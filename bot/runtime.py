@@ -23,7 +23,7 @@ from handlers import Registry, build_registry
 from models import utcnow
 
 if TYPE_CHECKING:
-    from bot.cases.classifier import Classifier
+    from bot.cases.model_store import LiveClassifier
 
 DEFAULT_HTTP_TIMEOUT_SECONDS = 5.0
 DEFAULT_RATE_LIMIT_PER_MINUTE = 20
@@ -41,7 +41,7 @@ class Runtime:
     protocol: Protocol
     registry: Registry
     dedupe: Dedupe
-    classifier: "Classifier"
+    classifier: "LiveClassifier"
     clock: Callable[[], datetime] = utcnow  # what "now" is when a caller gives none; tests may set it
     dashboard_url: str = ""  # public base of the dashboard's links (DASHBOARD_URL), set by the dashboard
     login_limiter: RateLimiter | None = None  # the dashboard's password guesses, set when it is on
@@ -93,10 +93,11 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
     client = redis_client(redis_url)
     wechat = settings.config["wechat"]
+    Session = make_sessionmaker(engine)
     return Runtime(
         settings=settings,
         engine=engine,
-        Session=make_sessionmaker(engine),
+        Session=Session,
         redis=client,
         redis_url=redis_url,
         protocol=Protocol(
@@ -105,14 +106,17 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         registry=build_registry(),
         dedupe=Dedupe(client, wechat["dedupe_ttl_seconds"]),
-        classifier=load_classifier(settings),
+        classifier=load_classifier(settings, Session),
     )
 
 
-def load_classifier(settings: Settings):
-    """The classifier: config's keyword rules plus the trained model in instance/, if there is one."""
+def load_classifier(settings: Settings, Session):
+    """The classifier: config's keyword rules plus the live model (the database's, else instance/'s file)."""
     from bot.cases.classifier import Classifier
+    from bot.cases.model_store import LiveClassifier
 
     model = settings.instance_path / "classifier.joblib"
-    return Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None,
-                                  cache_dir=settings.instance_path)
+    rules = settings.config.get("classifier") or {}
+    base = Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None,
+                                  min_confidence=rules.get("min_confidence", 0.4), cache_dir=settings.instance_path)
+    return LiveClassifier(base, Session, check_seconds=rules.get("reload_check_seconds", 10))

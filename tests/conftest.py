@@ -16,6 +16,7 @@ from bot.wechat.fake import FakeWeChatServer
 from models import DashboardLogin
 from tests import roster_fixture, servers, wechat
 from tests.case_factory import dashboard_password_hash, known_world
+from tests.dialog import Chat
 from tests.databases import POSTGRES_ADMIN_URL, POSTGRES_URL, truncate
 from tests.pushes import OwnRedis, write_config
 
@@ -169,6 +170,12 @@ def roster(runtime):
         residents = {name: roster_fixture.resident(session, f"o_{name}", rows["village"]) for name in ("ah", "bo")}
         residents["far"] = roster_fixture.resident(session, "o_far", rows["other_village"])
         return {k: v.id for k, v in {**rows, **residents}.items()}
+
+
+@pytest.fixture
+def chat(runtime, roster):
+    """A conversation with the bot over the test roster, at the roster's time."""
+    return Chat(runtime, roster_fixture.NOW)
 
 
 @pytest.fixture

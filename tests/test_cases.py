@@ -3,16 +3,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from models import Case, CaseEvent, CaseReporter, Notification
-from tests.dialog import Chat
 from tests.roster_fixture import NOW
 
 ROAD = "村口的水泥路坏了，到处是坑，车子过不去"
 ROAD_AGAIN = "村口水泥路坏了很多坑，车子都过不去了"
-
-
-@pytest.fixture
-def chat(runtime, roster):
-    return Chat(runtime, NOW)
 
 
 def only_case(runtime) -> Case:

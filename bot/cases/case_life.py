@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot.cases import permissions
+from bot.cases.classifier import UNSORTED
 from bot.cases.outbox import notify_event
 from bot.cases.routing import county_supervisors, route, township_handler
 from bot.media.attachments import track
@@ -129,6 +130,11 @@ def _check(session, case: Case, cadre: Cadre, action: str) -> None:
         raise NotAllowed(case, action)
 
 
+def check(session, case: Case, cadre: Cadre, action: str) -> None:
+    """Refuse as the move would, without moving: for replies that only offer it (a bare 改类 N)."""
+    _check(session, case, cadre, action)
+
+
 def _step(session, case: Case, cadre: Cadre, action: str, now: datetime, note: str = "",
           data: dict | None = None) -> CaseEvent:
     """Lock, check, and move the case by a cadre's action."""
@@ -175,9 +181,12 @@ def assign(session, case: Case, cadre: Cadre | None, config: dict, now: datetime
     entry = apply(session, case, action, actor_kind="cadre" if actor else "system",
                   actor_id=actor.id if actor else None, now=now, note=note, data={"to": cadre.id} if cadre else {})
     if cadre is not None:
-        notify_event(session, entry, cadre, "new_case", config["texts"]["push_new_case"].format(
-            number=case.number, category=case.category, village=case.village.name, text=case.text[:200]),
-            title=f"新案件 {case.number}")
+        texts = config["texts"]
+        content = texts["push_new_case"].format(number=case.number, category=case.category, village=case.village.name,
+                                                text=case.text[:200])
+        if case.suggested and case.category == UNSORTED:  # 待分类: offer the classifier's two likeliest
+            content += "\n" + texts["push_new_case_unsorted"].format(number=case.number, choices="、".join(case.suggested))
+        notify_event(session, entry, cadre, "new_case", content, title=f"新案件 {case.number}")
     return entry
 
 
