@@ -1,9 +1,11 @@
-"""Residents follow their cases: progress, and their verdict on the answer."""
+"""Residents follow their cases: progress, their verdict on the answer, a phone number if they wish."""
+import re
+
 from sqlalchemy import select
 
 from bot.cases import case_life
 from bot.cases.case_life import CaseError, NotAllowed
-from handlers.cases_common import find_case, refusal, split_args, state_label
+from handlers.cases_common import PHONE, find_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Case, CaseReporter, Resident
@@ -14,6 +16,7 @@ def register(registry: Registry) -> None:
     registry.command("进度", "查询", roles={"resident"}, click=("MENU_PROGRESS",))(progress)
     registry.command("满意", roles={"resident"})(satisfied)
     registry.command("不满意", roles={"resident"})(unsatisfied)
+    registry.command("留电话", roles={"resident"})(leave_phone)
 
 
 def _my_case(context: Context, sender: Sender, number: str) -> tuple[Case | None, CaseReporter | None]:
@@ -75,3 +78,13 @@ def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     except CaseError as error:
         return refusal(context, error)
     return context.text("verdict_reopened", number=case.number)
+
+
+def leave_phone(message: Message, sender: Sender, context: Context) -> str:
+    """``留电话 手机号``: the owner of the resident's cases may then call them (电话 N)."""
+    phone = re.sub(r"[\s\-－]", "", context.args)
+    if not PHONE.fullmatch(phone):
+        return context.text("phone_usage")
+    resident = context.session.get(Resident, sender.resident_id)
+    resident.phone, resident.phone_asked = phone, True
+    return context.text("phone_saved", phone=phone)

@@ -121,6 +121,19 @@ class Resident(Base):
     # when a village name was ambiguous.
     pending_text: Mapped[str] = mapped_column(default="")
     pending_choices: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # A person a cadre filed for (代录) has a name, no WeChat (openid OFFLINE + a token).
+    name: Mapped[str] = mapped_column(String(32), default="")
+    # Left by the resident's choice only (asked once, after filing); shown to the case's owner alone.
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    phone_asked: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def reachable(self) -> bool:
+        """Whether pushes can reach this person (a 代录 reporter has no WeChat)."""
+        return not self.openid.startswith(OFFLINE)
+
+
+OFFLINE = "offline:"  # openid prefix of residents recorded in person by a cadre (代录)
 
 
 class InviteCode(Base):

@@ -2,6 +2,7 @@
 
 Pure domain rules over the models; handlers call these and phrase the replies.
 """
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -13,9 +14,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from bot.cases import case_life
 from bot.cases.case_life import assign, co_report, supplement
 from bot.cases.classifier import tokens
-from bot.cases.routing import is_township_level, route
+from bot.cases.routing import is_township_level, route_why
 from bot.timefmt import working_days_after
-from models import Case, CaseCounter, CaseReporter, Resident, Village
+from models import Cadre, Case, CaseCounter, CaseReporter, Resident, Village
+from models.roster import OFFLINE
 from models.case import ENDED
 
 
@@ -31,7 +33,8 @@ def due_times(config: dict, category: str, now: datetime) -> tuple[datetime, dat
     """Contact and resolve due times for a category, and whether it is urgent."""
     limits = config["time_limits"]
     urgent = bool((config["categories"].get(category) or {}).get("urgent"))
-    rule = limits["urgent" if urgent else "default"]
+    # The category's own limits first (治安, 卫生计生 are shorter), then the urgent ones, then the default.
+    rule = (limits.get("categories") or {}).get(category) or limits["urgent" if urgent else "default"]
     contact = timedelta(hours=rule["contact_hours"])
     resolve = timedelta(hours=rule.get("resolve_hours", 0), days=rule.get("resolve_days", 0))
     if limits.get("working_days") and not urgent:
@@ -107,11 +110,20 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
 
 
+def file_for(session, cadre: Cadre, village: Village, name: str, phone: str, text: str, config: dict, classifier,
+             now: datetime) -> Case:
+    """A cadre files a case for a villager met in person (代录): a reporter without WeChat, routed as any other."""
+    resident = Resident(openid=f"{OFFLINE}{uuid.uuid4().hex}", village=village, bound_at=now, name=name,
+                        phone=phone, phone_asked=True)
+    session.add(resident)
+    return open_case(session, resident, text, classifier.classify(text), config, now, [], by=cadre)
+
+
 def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
-              media: list[dict]) -> Case:
+              media: list[dict], by: Cadre | None = None) -> Case:
     """Create, route and announce a new case, with its first ledger entries."""
     village = resident.village
-    handler = route(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
+    routed = route_why(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now)
     case = Case(number=next_number(session, village, now), state="received", village=village, resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
@@ -120,6 +132,8 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
-    case_life.receive(session, case, resident_id=resident.id, now=now)
-    assign(session, case, handler, config, now, actor=None)
+    if resident.id is None:  # a 代录 reporter is new: its id goes into the first ledger entry
+        session.flush()
+    case_life.receive(session, case, resident_id=resident.id, now=now, by=by)
+    assign(session, case, routed.cadre, config, now, actor=None, why=routed.reason)
     return case

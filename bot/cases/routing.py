@@ -1,9 +1,12 @@
-"""Routing, in one place: which cadre a new case goes to, from the roster and the config.
+"""Routing, in one place: which cadre a new case goes to, and why, from the roster and the config.
 
 Village + category → the team member who handles that category there; else the team leader.
 Categories about the village's own cadres or committees go to the township (the secretary or a
-configured discipline contact), never to the village committee.
+configured discipline contact), never to the village committee. The reason is a short Chinese
+phrase kept in the assign entry of the ledger: the receipt and 详情 show it.
 """
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from models import Cadre, Membership, Village
@@ -32,10 +35,23 @@ def county_supervisors(session, village: Village) -> list[Cadre]:
                                                Cadre.active.is_(True)).order_by(Cadre.id)).all()
 
 
+@dataclass(frozen=True)
+class Routed:
+    """Who a case goes to (None: nobody on the roster) and why, in the words a reader sees."""
+
+    cadre: Cadre | None
+    reason: str
+
+
 def route(session, village: Village, category: str, config: dict) -> Cadre | None:
     """The cadre a new case of ``category`` in ``village`` is assigned to."""
+    return route_why(session, village, category, config).cadre
+
+
+def route_why(session, village: Village, category: str, config: dict) -> Routed:
+    """The cadre a case of ``category`` in ``village`` goes to, with the reason."""
     if is_township_level(config["categories"], category):
-        return township_handler(session, village, config.get("routing"))
+        return Routed(township_handler(session, village, config.get("routing")), f"{category}由镇里直接办理")
     if village.team_id is not None:
         # Township staff before the village's auxiliary members, roster order within each.
         members = session.scalars(select(Cadre).join(Membership, Membership.cadre_id == Cadre.id).where(
@@ -43,11 +59,11 @@ def route(session, village: Village, category: str, config: dict) -> Cadre | Non
         ).order_by(Membership.auxiliary, Membership.id))
         for cadre in members:
             if category in (cadre.categories or []):
-                return cadre
+                return Routed(cadre, f"驻点团队中负责{category}")
         leader = team_leader(village)
         if leader is not None:
-            return leader
-    return township_handler(session, village, config.get("routing"))
+            return Routed(leader, f"团队无人负责{category}，由组长办理")
+    return Routed(township_handler(session, village, config.get("routing")), "村未安排驻点团队，由镇里办理")
 
 
 def team_leader(village: Village) -> Cadre | None:

@@ -37,6 +37,7 @@ class _Push:
     row: Notification
     target: Target
     number: str
+    case: dict  # what a template shows of the case: place (village·category), excerpt, due; empty without one
 
 
 def deliver(runtime, notification_id: int, attempt: int, now: datetime | None = None) -> str | None:
@@ -61,8 +62,10 @@ def _load(runtime, notification_id: int, attempt: int, now: datetime, cfg: dict)
         if row.next_attempt_at - now < timedelta(seconds=cfg["send_budget_seconds"]):
             if not _renew(runtime, row, now, cfg):
                 return None
-        number = session.scalar(select(Case.number).where(Case.id == row.case_id)) if row.case_id else ""
-        return _Push(row, _target(session, row), number or "")
+        case = session.get(Case, row.case_id) if row.case_id else None
+        about = {"place": f"{case.village.name}·{case.category}", "excerpt": case.text,
+                 "due": channels.china_time(case.due_at)} if case else {}
+        return _Push(row, _target(session, row), case.number if case else "", about)
 
 
 def _renew(runtime, row: Notification, now: datetime, cfg: dict) -> bool:
@@ -144,10 +147,12 @@ def _send(api: WeChatApi, channel: str, push: _Push, now: datetime, cfg: dict) -
         api.send_text(target.openid, row.content)
     else:
         texts = cfg["texts"]
-        hint = texts.get(f"{row.kind}_hint", texts["template_hint"]).format(number=push.number) if push.number else ""
-        values = {"title": row.title or row.content.splitlines()[0], "number": push.number,
-                  "time": channels.china_time(row.created_at), "hint": hint}
-        template_id, data = channels.template_message(cfg, row.kind, values)
+        general = texts["template_hint_cadre" if target.kind == "cadre" else "template_hint"]
+        hint = texts.get(f"{row.kind}_hint") or (general if push.number else "")
+        lines = row.content.splitlines()
+        values = {"title": row.title or lines[0], "number": push.number, "time": channels.china_time(row.created_at),
+                  "hint": hint.format(number=push.number), "detail": " ".join(lines[1:]) or lines[0], **push.case}
+        template_id, data = channels.template_message(cfg, row.kind, values, about_case=bool(push.number))
         api.send_template(target.openid, template_id, data)
 
 

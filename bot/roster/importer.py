@@ -1,15 +1,17 @@
 """Import a roster file: read, check as a whole, then apply all of it or (on any error) nothing."""
 import logging
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 
 from bot.roster import read_roster
-from bot.roster.apply import CHUNK, assign_codes, sync, sync_cadres, sync_teams
+from bot.roster.apply import CHUNK, assign_codes, hand_over_cases, leaving, sync, sync_cadres, sync_teams
 from bot.roster.names import village_keys
 from bot.roster.plan import Plan, make_plan
-from models import Membership, Township, Village
+from bot.settings import read_config
+from models import Membership, Township, Village, utcnow
 from models.roster import VillageName
 
 log = logging.getLogger(__name__)
@@ -67,9 +69,10 @@ def _memberships(session, plan: Plan, cadres: dict, teams: dict, counts: Counter
     counts.update({"memberships created": len(new), "memberships removed": len(gone), "memberships updated": len(changed)})
 
 
-def apply_plan(session, plan: Plan) -> Counter:
+def apply_plan(session, plan: Plan, config: dict | None = None, now: datetime | None = None) -> Counter:
     """Write the plan in the session's transaction; return counts of what changed."""
     counts: Counter = Counter()
+    gone = leaving(session, plan)
     assign_codes(session, plan)
     towns = sync(session, Township, ("county", "name"), plan.townships, counts, "townships")
     cadres = sync_cadres(session, plan, towns, counts)
@@ -77,14 +80,17 @@ def apply_plan(session, plan: Plan) -> Counter:
     villages = _villages(session, plan, towns, teams, counts)
     _names(session, plan, villages, towns, counts)
     _memberships(session, plan, cadres, teams, counts)
+    if gone:
+        hand_over_cases(session, gone, config or read_config(), now or utcnow(), counts)
     return counts
 
 
-def import_roster(Session, path: str | Path, dry_run: bool = False) -> Counter:
+def import_roster(Session, path: str | Path, dry_run: bool = False, config: dict | None = None,
+                  now: datetime | None = None) -> Counter:
     """Import ``path`` in one transaction (rolled back for a dry run); raise RosterError on any error."""
     plan = make_plan(read_roster(path))
     with Session() as session:  # leaving it uncommitted rolls everything back
-        counts = apply_plan(session, plan)
+        counts = apply_plan(session, plan, config, now)
         if not dry_run:
             session.commit()
     log.info("roster %s imported: %s", Path(path).name, dict(+counts) or "no changes")

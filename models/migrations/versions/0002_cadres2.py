@@ -1,0 +1,26 @@
+"""Residents' names and phones (代录, 电话 N), and whether the phone was asked for.
+
+Revision ID: 0002_cadres2
+Revises: 0001
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002_cadres2"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("resident", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("name", sa.String(length=32), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("phone", sa.String(length=20), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("phone_asked", sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("resident", schema=None) as batch_op:
+        batch_op.drop_column("phone_asked")
+        batch_op.drop_column("phone")
+        batch_op.drop_column("name")
