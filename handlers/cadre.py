@@ -73,7 +73,8 @@ def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Show a case; the complainant of a complaint about village cadres only to its handler."""
     if not can(cadre, case, READ):
         return context.text("case_refused", number=case.number)
-    complainant = f"群众（微信尾号 {case.resident.openid[-4:]}）"
+    resident = case.resident
+    complainant = f"群众（微信尾号 {resident.openid[-4:]}）" if resident.reachable else f"{resident.name}（代录）"
     return context.text(
         "cadre_detail", number=case.number, category=case.category, state=state_label(context, case.state),
         village=case.village.name, reporters=case.reporters, text=case.text,
