@@ -104,6 +104,8 @@ class Membership(Base):
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), index=True)
     cadre: Mapped[Cadre] = relationship()
     auxiliary: Mapped[bool] = mapped_column(default=False)
+    # Ids of the team's villages the roster lists this member under (routing asks them first there).
+    villages: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class Resident(Base):

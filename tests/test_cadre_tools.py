@@ -309,3 +309,30 @@ def test_a_cadre_dropped_from_the_roster_hands_open_cases_to_the_leader(runtime,
         assert push.recipient_id == leader.id and "周干部" in push.content and "2 件" in push.content
         assert "QS-2026-00001" in push.content and "QS-2026-00002" in push.content
     assert +import_roster(runtime.Session, changed, config=runtime.config) == {}  # nothing twice
+
+
+# Routing as the card says: the member listed under the village for the category comes first
+
+def test_a_case_goes_to_the_member_listed_under_its_village_for_the_category(runtime, tmp_path):
+    demo = yaml.safe_load(open("bot/demo/roster.yaml", encoding="utf-8"))
+    shangping, dongshan = demo["townships"][0]["villages"][:2]
+    # 周干部 handles 交通运输 for the team but is listed under 上坪村 only; 邓干部 under 东山村 for it.
+    dongshan["team"]["members"] = [m for m in dongshan["team"]["members"] if m["name"] != "周干部"] + [
+        {"name": "邓干部", "position": "镇城建办", "phone": "13900000099", "wechat": "deng_qs",
+         "categories": ["交通运输"]}]
+    path = tmp_path / "roster.yaml"
+    path.write_text(yaml.safe_dump(demo, allow_unicode=True), encoding="utf-8")
+    import_roster(runtime.Session, path, config=runtime.config)
+    with runtime.Session.begin() as session:
+        villages = {v.name: v for v in session.scalars(select(roster_fixture.Village))
+                    if v.township.name == "青山镇"}  # 白水街道 has a 东山村 too
+        for openid, name in (("o_a", "上坪村"), ("o_b", "东山村")):
+            resident = roster_fixture.resident(session, openid, None)
+            resident.village, resident.bound_at = villages[name], NOW
+    chat = Chat(runtime, NOW)
+    assert "邓干部（镇城建办，联系卡上东山村的交通运输联系人）" in chat.say("o_b", ROAD)
+    assert "周干部（镇人大代表，联系卡上上坪村的交通运输联系人）" in chat.say("o_a", ROAD)
+    card = chat.say("o_b", "联系卡")
+    assert "邓干部" in card and "周干部" not in card and "吴主任" not in card  # each village's own people
+    assert "周干部" in chat.say("o_a", "联系卡")
+    assert +import_roster(runtime.Session, path, config=runtime.config) == {}  # the listing round-trips

@@ -1,6 +1,8 @@
 """Routing, in one place: which cadre a new case goes to, and why, from the roster and the config.
 
-Village + category → the team member who handles that category there; else the team leader.
+As the contact card says: village + category → the member listed under that village for the
+category; else a member of the team with the category (a team serves 1-2 villages); else the
+team leader.
 Categories about the village's own cadres or committees go to the township (the secretary or a
 configured discipline contact), never to the village committee. The reason is a short Chinese
 phrase kept in the assign entry of the ledger: the receipt and 详情 show it.
@@ -54,12 +56,16 @@ def route_why(session, village: Village, category: str, config: dict) -> Routed:
         return Routed(township_handler(session, village, config.get("routing")), f"{category}由镇里直接办理")
     if village.team_id is not None:
         # Township staff before the village's auxiliary members, roster order within each.
-        members = session.scalars(select(Cadre).join(Membership, Membership.cadre_id == Cadre.id).where(
-            Membership.team_id == village.team_id, Cadre.active.is_(True),
-        ).order_by(Membership.auxiliary, Membership.id))
-        for cadre in members:
-            if category in (cadre.categories or []):
-                return Routed(cadre, f"驻点团队中负责{category}")
+        members = session.execute(select(Cadre, Membership.villages).join(
+            Membership, Membership.cadre_id == Cadre.id).where(Membership.team_id == village.team_id,
+                                                               Cadre.active.is_(True),
+        ).order_by(Membership.auxiliary, Membership.id)).all()
+        handles = [(cadre, listed) for cadre, listed in members if category in (cadre.categories or [])]
+        for cadre, listed in handles:
+            if village.id in (listed or []):
+                return Routed(cadre, f"联系卡上{village.name}的{category}联系人")
+        if handles:
+            return Routed(handles[0][0], f"驻点团队中负责{category}")
         leader = team_leader(village)
         if leader is not None:
             return Routed(leader, f"团队无人负责{category}，由组长办理")

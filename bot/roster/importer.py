@@ -52,18 +52,25 @@ def _names(session, plan: Plan, villages: dict, towns: dict, counts: Counter) ->
     counts["village names changed"] += len(new)
 
 
-def _memberships(session, plan: Plan, cadres: dict, teams: dict, counts: Counter) -> None:
-    desired = {(teams[leader], cadres[phone]): auxiliary
+def _memberships(session, plan: Plan, cadres: dict, teams: dict, villages: dict, towns: dict,
+                 counts: Counter) -> None:
+    """Members of each team, auxiliary or not, with the villages the file lists them under."""
+    def listed(leader: str, phone: str) -> list[int]:
+        keys = plan.listed.get((leader, phone), [])
+        return sorted({villages[(towns[(county, town)], name)] for county, town, name in keys})
+
+    desired = {(teams[leader], cadres[phone]): {"auxiliary": auxiliary, "villages": listed(leader, phone)}
                for leader, members in plan.teams.items() for phone, auxiliary in members.items()}
     existing = {(r.team_id, r.cadre_id): r for r in session.execute(
-        select(Membership.id, Membership.team_id, Membership.cadre_id, Membership.auxiliary))}
+        select(Membership.id, Membership.team_id, Membership.cadre_id, Membership.auxiliary, Membership.villages))}
     gone = [row.id for pair, row in existing.items() if pair not in desired]
     _delete(session, Membership, gone)
-    new = [{"team_id": t, "cadre_id": c, "auxiliary": aux} for (t, c), aux in desired.items() if (t, c) not in existing]
+    new = [{"team_id": t, "cadre_id": c, **values} for (t, c), values in desired.items() if (t, c) not in existing]
     if new:
         session.execute(insert(Membership), new)
-    changed = [{"id": existing[pair].id, "auxiliary": aux} for pair, aux in desired.items()
-               if pair in existing and existing[pair].auxiliary != aux]
+    changed = [{"id": existing[pair].id, **values} for pair, values in desired.items()
+               if pair in existing and (existing[pair].auxiliary, list(existing[pair].villages or [])) !=
+               (values["auxiliary"], values["villages"])]
     if changed:
         session.execute(update(Membership), changed)
     counts.update({"memberships created": len(new), "memberships removed": len(gone), "memberships updated": len(changed)})
@@ -79,7 +86,7 @@ def apply_plan(session, plan: Plan, config: dict | None = None, now: datetime | 
     teams = sync_teams(session, plan, cadres, counts)
     villages = _villages(session, plan, towns, teams, counts)
     _names(session, plan, villages, towns, counts)
-    _memberships(session, plan, cadres, teams, counts)
+    _memberships(session, plan, cadres, teams, villages, towns, counts)
     if gone:
         hand_over_cases(session, gone, config or read_config(), now or utcnow(), counts)
     return counts

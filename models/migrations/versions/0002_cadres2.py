@@ -1,4 +1,5 @@
-"""Residents' names and phones (代录, 电话 N), and whether the phone was asked for.
+"""Residents' names and phones (代录, 电话 N), whether the phone was asked for; the villages a
+team member is listed under (routing as the card says).
 
 Revision ID: 0002_cadres2
 Revises: 0001
@@ -13,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("villages", sa.JSON(), nullable=False, server_default="[]"))
     with op.batch_alter_table("resident", schema=None) as batch_op:
         batch_op.add_column(sa.Column("name", sa.String(length=32), nullable=False, server_default=""))
         batch_op.add_column(sa.Column("phone", sa.String(length=20), nullable=False, server_default=""))
@@ -20,6 +23,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.drop_column("villages")
     with op.batch_alter_table("resident", schema=None) as batch_op:
         batch_op.drop_column("phone_asked")
         batch_op.drop_column("phone")
