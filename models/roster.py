@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, or_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -129,10 +130,15 @@ class Resident(Base):
     phone: Mapped[str] = mapped_column(String(20), default="")
     phone_asked: Mapped[bool] = mapped_column(default=False)
 
-    @property
+    @hybrid_property
     def reachable(self) -> bool:
-        """Whether pushes can reach this person (a 代录 reporter has no WeChat)."""
+        """Whether pushes can reach this person (a 代录 reporter has no WeChat); in SQL too."""
         return not self.openid.startswith(OFFLINE)
+
+    @reachable.inplace.expression
+    @classmethod
+    def _reachable_sql(cls):
+        return cls.openid.not_like(f"{OFFLINE}%")
 
 
 OFFLINE = "offline:"  # openid prefix of residents recorded in person by a cadre (代录)

@@ -189,6 +189,7 @@ def test_a_cadre_records_a_case_for_a_villager_met_in_person(chat, runtime, rost
     assert "张阿婆 13900139000" in chat.say("o_huang", f"电话 {N1}")
     assert "已办结" in chat.say("o_huang", f"办结 {N1} 已修好")
     assert {p.recipient_kind for p in pushes(runtime)} == {"cadre"}  # nobody pushes to a villager without WeChat
+    assert "已绑定群众 2 人" in chat.say("o_chen", "公告 新高园村 周二下午驻点")  # ah and bo, not 张阿婆
 
 
 @pytest.mark.parametrize("said, expected", [
