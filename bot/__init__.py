@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from bot.ops import bp as ops
     from bot.runtime import build_runtime
     from bot.wechat.webhook import bp as gateway
+    from bot.wechat.wecom import bp as wecom
 
     configure_logging(os.environ.get("LOG_FORMAT", ""))  # phones and openids masked; JSON lines if asked
     try:
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.config["wechat"]["max_body_bytes"]
     app.extensions["bot"] = build_runtime(settings)
     app.register_blueprint(gateway)
+    app.register_blueprint(wecom)  # /wecom: cadres' replies in WeCom (off until WECOM_TOKEN is set)
     app.register_blueprint(ops)  # /healthz and /metrics
     dashboard.init_app(app, {**os.environ, **(config or {})})  # off without DASHBOARD_SECRET_KEY
     app.register_error_handler(OperationalError, _database_down)

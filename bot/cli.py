@@ -86,3 +86,8 @@ from bot.commands import ban, card, classifier, dashboard, demo, invite, menu, q
 for command in (roster.roster, qrcode.qrcode, card.card, invite.invite, menu.menu, dashboard.dashboard, ban.ban,
                 demo.demo, classifier.classifier):
     cli.add_command(command)
+
+from bot.commands import jobs, station  # noqa: E402
+
+cli.add_command(jobs.jobs)
+cli.add_command(station.station)

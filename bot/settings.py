@@ -39,6 +39,10 @@ class Settings:
     wecom_corp_id: str | None = None
     wecom_secret: str | None = None
     wecom_agent_id: str | None = None
+    wecom_token: str | None = None  # the WeCom app's callback Token (the /wecom endpoint)
+    wecom_aes_key: str | None = None  # and its EncodingAESKey
+    media_s3_bucket: str | None = None  # residents' photos and voice go here; unset: instance/media/
+    media_s3_endpoint_url: str | None = None  # an S3-compatible server (MinIO, OSS, COS); unset: AWS
 
 
 def _read_yaml(path: Path) -> dict:
@@ -64,7 +68,7 @@ def _required(env: dict, name: str, pattern: str, what: str) -> str:
     return value
 
 
-def _aes_key(value: str | None) -> str | None:
+def _aes_key(value: str | None, name: str = "WECHAT_AES_KEY") -> str | None:
     """Check an EncodingAESKey: 43 characters that decode (with '=') to 32 bytes."""
     if not value:
         return None
@@ -73,7 +77,7 @@ def _aes_key(value: str | None) -> str | None:
     except (binascii.Error, ValueError):
         ok = False
     if not ok:
-        raise SettingsError("WECHAT_AES_KEY is malformed: expected the 43-character EncodingAESKey")
+        raise SettingsError(f"{name} is malformed: expected the 43-character EncodingAESKey")
     return value
 
 
@@ -138,6 +142,8 @@ def load_settings(overrides: dict | None = None) -> Settings:
     """Build Settings from the environment, with ``overrides`` (tests, the demo) taking precedence."""
     env = {**os.environ, **(overrides or {})}
     config = read_config(env)
+    if (config.get("station_days") or {}).get("on_holiday", "keep") not in ("skip", "next_working_day", "keep"):
+        raise SettingsError("station_days.on_holiday in config.yaml is malformed: expected skip, next_working_day or keep")
     instance = instance_path(env)
     redis_url = env.get("REDIS_URL") or None
     return Settings(
@@ -155,4 +161,9 @@ def load_settings(overrides: dict | None = None) -> Settings:
         wecom_corp_id=env.get("WECOM_CORP_ID") or None,
         wecom_secret=env.get("WECOM_SECRET") or None,
         wecom_agent_id=env.get("WECOM_AGENT_ID") or None,
+        wecom_token=env.get("WECOM_TOKEN") or None,
+        wecom_aes_key=_aes_key(env.get("WECOM_AES_KEY"), "WECOM_AES_KEY"),
+        media_s3_bucket=env.get("MEDIA_S3_BUCKET") or None,
+        media_s3_endpoint_url=_url("MEDIA_S3_ENDPOINT_URL", env["MEDIA_S3_ENDPOINT_URL"], ("http://", "https://"))
+        if env.get("MEDIA_S3_ENDPOINT_URL") else None,
     )

@@ -1,6 +1,11 @@
 """Times as residents and cadres read them: China time, short and in Chinese."""
-from datetime import datetime, timedelta
+import functools
+import logging
+import re
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import chinese_calendar
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -21,11 +26,65 @@ def left(due: datetime, now: datetime) -> str:
     return ("超时" if late else "剩") + span
 
 
+class HolidayCalendarMissing(LookupError):
+    """China's holiday calendar (the chinesecalendar package) has no data for a year."""
+
+    def __init__(self, year: int) -> None:
+        super().__init__(f"China's holiday calendar (chinesecalendar) has no data for {year}: "
+                         "upgrade it with pip install -U chinesecalendar")
+        self.year = year
+
+
+def holiday_name(day: date) -> str | None:
+    """The public holiday ``day`` falls in (e.g. ``National Day``), or None; raises HolidayCalendarMissing."""
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        raise HolidayCalendarMissing(day.year) from None
+    return name if on_holiday else None
+
+
+def is_working_day(day: date) -> bool:
+    """Whether ``day`` is a working day by the State Council's calendar, 调休 included.
+
+    Beyond the package's data (it is published a year at a time) the week counts Monday to Friday,
+    and the first such day logs the error once a year: time limits must keep working meanwhile.
+    """
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        _warn_missing(day.year)
+        return day.weekday() < 5
+
+
+@functools.cache
+def _warn_missing(year: int) -> None:
+    logging.getLogger(__name__).error("%s; counting Monday to Friday meanwhile", HolidayCalendarMissing(year))
+
+
 def working_days_after(moment: datetime, days: int) -> datetime:
-    """``moment`` plus ``days`` working days (Monday to Friday, China time)."""
+    """``moment`` plus ``days`` working days by China's holiday calendar (China time)."""
     local = moment.astimezone(CHINA)
     while days > 0:
         local += timedelta(days=1)
-        if local.weekday() < 5:
+        if is_working_day(local.date()):
             days -= 1
     return local
+
+
+_DAY = re.compile(r"^(?:(\d{4})[年\-/.])?(\d{1,2})[月\-/.](\d{1,2})[日号]?$")
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """A date as cadres type it (``12月8日``, ``12-8``, ``2026-12-08``); a year-less past date means next year."""
+    match = _DAY.match(text.strip())
+    if not match:
+        return None
+    year, month, day = (int(part) if part else None for part in match.groups())
+    try:
+        found = date(year or today.year, month, day)
+        if year is None and found < today:
+            found = date(today.year + 1, month, day)
+    except ValueError:
+        return None  # 2月30日
+    return found

@@ -1,4 +1,5 @@
 """Cadres bind their WeChat to the roster with ``认证 <code>`` and ask ``我的村`` for the villages they serve."""
+from bot.delivery.waiting import release
 from bot.roster.invites import InviteError, redeem
 from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
@@ -21,6 +22,7 @@ def authenticate(message: Message, sender: Sender, context: Context) -> str:
         cadre = redeem(context.session, context.args, sender.openid, context.now)
     except InviteError as refused:
         return context.text(refused.reason)
+    release(context.session, cadre.id, context.now, context.config["notifications"])  # pushes that waited for them
     role = context.config["roster"]["role_names"].get(cadre.role, cadre.role)
     return context.text("invite_done", name=cadre.name, position=cadre.position, role=role)
 

@@ -7,6 +7,7 @@ from bot.cases import case_life
 from bot.cases.case_life import CaseError
 from bot.cases.filing import file_for
 from bot.cases.permissions import READ, can, sees_complainant, sees_phone
+from bot.media.attachments import attachments, link_token
 from bot.reports.weekly import scope_villages_named
 from bot.timefmt import left, short
 from handlers.cases_common import PHONE, action_label, find_case, paged, refusal, split_args, state_label
@@ -68,6 +69,21 @@ def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
                         resolve_due=short(case.resolve_due_at))
 
 
+def _attachments(case: Case, context: Context) -> str:
+    """One line per photo, voice, video and location of the case, with a link to open it."""
+    base = context.services.get("dashboard_url", "").rstrip("/")
+    lines = []
+    for item in attachments(context.session, case, context.config["labels"]):
+        if item["kind"] == "location":
+            lines.append(context.text("attachment_location", label=item["label"], url=item["map"]))
+            continue
+        stored = item["file"] is not None and item["file"].state == "stored"
+        token = link_token(context.services, item["file"].id) if stored else None
+        lines.append(context.text("attachment_line", kind=item["label"],
+                                  where=f"{base}/dashboard/m/{token}" if token else item["state"]))
+    return "\n" + context.text("attachments", lines="\n".join(lines)) if lines else ""
+
+
 @case_command("detail")
 def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Show a case; the complainant of a complaint about village cadres only to its handler."""
@@ -75,13 +91,14 @@ def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
         return context.text("case_refused", number=case.number)
     resident = case.resident
     complainant = f"群众（微信尾号 {resident.openid[-4:]}）" if resident.reachable else f"{resident.name}（代录）"
-    return context.text(
+    reply = context.text(
         "cadre_detail", number=case.number, category=case.category, state=state_label(context, case.state),
         village=case.village.name, reporters=case.reporters, text=case.text,
         complainant=complainant if sees_complainant(cadre, case) else context.text("complainant_hidden"),
         owner=case.owner.name if case.owner else "—", assignee=case.assignee.name if case.assignee else "—",
         explanation="、".join(case.explanation) or "—", contact_due=short(case.contact_due_at),
         resolve_due=short(case.resolve_due_at), why=case_life.routing_reason(context.session, case) or "—")
+    return reply + _attachments(case, context)
 
 
 @case_command("note", needs_text=True)

@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from bot.villages.card import card_for, card_text
 from bot.villages.station_day import next_station_day
+from handlers.leader import change_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Cadre, Resident, Village
@@ -39,6 +40,8 @@ def contact_card(message: Message, sender: Sender, context: Context) -> str:
 
 def station_day(message: Message, sender: Sender, context: Context) -> str:
     """The next station day: date, weekday, half-day and place, fortnightly for remote villages."""
+    if context.args.split()[:1] in (["取消"], ["改期"]):
+        return change_station_day(message, sender, context)  # the leader's changes share the word
     village = village_of(context.session, sender)
     if village is None:
         return context.text("not_bound")

@@ -8,9 +8,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from handlers.message import Sender
 from models import Cadre, Resident
 
+# Senders that wrote through WeCom's callback (/wecom) are ``wecom:<userid>``, never an openid.
+WECOM_PREFIX = "wecom:"
+
+
+def wecom_cadre(session, sender: str):
+    """The active cadre the roster binds to a ``wecom:<userid>`` sender: (id, role), or None."""
+    return session.execute(select(Cadre.id, Cadre.role).where(
+        Cadre.wecom_userid == sender.removeprefix(WECOM_PREFIX), Cadre.active.is_(True))).first()
+
 
 def identify(session, openid: str, now: datetime | None = None) -> Sender:
     """Look the openid up among active cadres, else record the resident (and when they last wrote)."""
+    if openid.startswith(WECOM_PREFIX):  # only cadres write through WeCom; the webhook checked it
+        cadre = wecom_cadre(session, openid)
+        return Sender(openid=openid, role=cadre.role if cadre else "unknown", cadre_id=cadre.id if cadre else None)
     cadre = session.execute(
         select(Cadre.id, Cadre.role).where(Cadre.openid == openid, Cadre.active.is_(True))
     ).first()

@@ -7,7 +7,8 @@ from bot.reports import records, summaries, summary_image
 from bot.reports.periods import week
 from bot.reports.rates import Tally, percent, tallies
 from bot.reports.weekly import scope_villages, scope_villages_named, weekly_text
-from bot.timefmt import left, short
+from bot.timefmt import CHINA, left, parse_day, short
+from bot.villages import station_changes
 from handlers.cases_common import find_case, paged, split_args
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
@@ -167,3 +168,32 @@ def announcement_status(context: Context, cadre: Cadre) -> str:
         "announce_line", time=short(row.at), village=row.village.name, text=row.text[:20], count=row.recipients,
         sent=counts[row.id].get("sent", 0), failed=counts[row.id].get("failed", 0) + counts[row.id].get("given_up", 0),
         pending=counts[row.id].get("pending", 0) + counts[row.id].get("sending", 0)) for row in rows)
+
+
+def change_station_day(message: Message, sender: Sender, context: Context) -> str:
+    """``驻点 取消 村名 日期`` / ``驻点 改期 村名 新日期 [地点]``: change a station day, tell the residents."""
+    action, *rest = context.args.split()
+    if sender.role != "leader":
+        return context.text("not_allowed", command="驻点 " + action)
+    if len(rest) < 2 or (action == "取消" and len(rest) > 2):
+        return context.text("station_change_usage")
+    name, day_word, place = rest[0], rest[1], " ".join(rest[2:])
+    cadre = context.session.get(Cadre, sender.cadre_id)
+    villages = villages_named(context, cadre, name)
+    if villages is None:
+        return context.text("summary_unknown_village", name=name)
+    day = parse_day(day_word, context.now.astimezone(CHINA).date())
+    if day is None:
+        return context.text("station_change_bad_date", text=day_word)
+    village, station_days = villages[0], context.config.get("station_days") or {}
+    try:
+        if action == "取消":
+            following, told = station_changes.cancel(context.session, village, day, context.now, station_days,
+                                                     context.config["texts"], cadre)
+            return context.text("station_cancelled", village=village.name, date=station_changes.day_text(day),
+                                station=following.text, count=told)
+        _, after, told = station_changes.move(context.session, village, day, context.now, station_days,
+                                              context.config["texts"], place, cadre)
+    except station_changes.StationChangeRefused as refused:
+        return context.text(refused.key, **refused.fields)
+    return context.text("station_moved", village=village.name, station=after.text, count=told)

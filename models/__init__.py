@@ -7,12 +7,13 @@ from models.abuse import BannedUser
 from models.base import Base, utcnow
 from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
+from models.media import MediaFile
 from models.notification import Notification
 from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
-from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Team, Township, Village
+from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, StationDayChange, Team, Township, Village
 
 __all__ = [
-    "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
+    "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage", "MediaFile",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
-    "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
+    "StationDayChange", "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

@@ -7,7 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, utcnow
 
 # sending: claimed by the relay, leased to a worker until next_attempt_at (see bot/delivery/relay.py).
-STATES = ("pending", "sending", "sent", "failed", "given_up")
+# waiting: for a cadre who cannot be reached yet (bot/delivery/waiting.py).
+STATES = ("pending", "sending", "sent", "failed", "given_up", "waiting")
 
 
 class Notification(Base):

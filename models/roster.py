@@ -1,7 +1,7 @@
 """The roster: townships, villages, their station teams and cadres, and bound residents."""
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, or_, select
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -168,3 +168,21 @@ def served_villages(session, cadre: Cadre) -> list[Village]:
         villages = list(session.scalars(select(Village).where(
             Village.township_id == cadre.township_id, Village.team_id.is_not(None)).order_by(Village.id)))
     return villages
+
+
+class StationDayChange(Base):
+    """A station day cancelled or moved by a leader (chat) or an admin (CLI); the latest per day wins."""
+
+    __tablename__ = "station_day_change"
+    __table_args__ = (Index("ix_station_day_change_village_day", "village_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
+    village: Mapped[Village] = relationship()
+    day: Mapped[date]  # the rule's station day this change replaces
+    moved_to: Mapped[date | None]  # None: cancelled
+    half: Mapped[str] = mapped_column(String(16), default="")  # empty: the township's half-day
+    place: Mapped[str] = mapped_column(String(128), default="")  # empty: the village's place
+    reason: Mapped[str] = mapped_column(Text, default="")
+    cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"))  # None: from the CLI
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -85,3 +85,12 @@ def known_world(session) -> tuple[dict, dict, dict[str, Case]]:
     residents["dong"] = roster_fixture.resident(session, "o_dong", r["village2"])
     residents["far"] = roster_fixture.resident(session, "o_far", r["other_village"])
     return r, residents, known_week(session, r, residents)
+
+
+def number_cases_from(runtime, last: int) -> None:
+    """Make the bot number new cases of every township after ``last`` (clear of this factory's numbers)."""
+    from models import CaseCounter, Township, utcnow
+
+    with runtime.Session.begin() as session:
+        for township in session.query(Township):
+            session.merge(CaseCounter(township_id=township.id, year=utcnow().year, last=last))

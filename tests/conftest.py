@@ -1,7 +1,8 @@
 """Shared fixtures: the app on SQLite and on PostgreSQL, a real Redis, and a test client.
 
 Every test that takes ``app`` runs twice, once per database. PostgreSQL is the machine's
-(127.0.0.1:5432, database ``test``); Redis is the machine's, database 1, flushed per test.
+(127.0.0.1:5432, database ``test``, or ``TEST_DATABASE_URL``); Redis is the machine's, one database per
+worker, flushed per test. What happens when either is missing is in tests/servers.py.
 """
 import os
 
@@ -11,20 +12,52 @@ from sqlalchemy import create_engine, text
 
 import models
 from bot import create_app
-from tests import wechat
+from tests import servers, wechat
+from tests.servers import POSTGRES_ADMIN_URL
 
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Each test run gets databases of its own, so runs side by side never see each other's rows.
 POSTGRES_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/bot_test_{os.getpid()}"
-# Under pytest-xdist each worker gets its own Redis database; a plain run picks one by pid.
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-_REDIS_DB = 1 + (int(_WORKER[2:]) if _WORKER.startswith("gw") else os.getpid()) % 14
-REDIS_URL = os.environ.get("TEST_REDIS_URL", os.environ.get("TEST_REDIS_BASE", "redis://127.0.0.1:6379") + f"/{_REDIS_DB}")
+
+
+def __getattr__(name: str):
+    """``REDIS_URL``, resolved on first use: an embedded Redis starts only in a process that needs one."""
+    if name == "REDIS_URL":
+        return servers.redis_url()
+    raise AttributeError(name)
+
+
+def pytest_sessionstart(session):
+    """Under CI's REQUIRE_POSTGRES / REQUIRE_BROWSER, stop at once when a server or the browser is missing."""
+    if missing := servers.required_missing():
+        pytest.exit("\n".join(missing), returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without PostgreSQL, skip the PostgreSQL half of each database-parametrised test (one reason)."""
+    halves = [item for item in items
+              if "postgresql" in getattr(getattr(item, "callspec", None), "params", {}).values()]
+    if halves and (reason := servers.postgres_missing()):
+        for item in halves:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per missing server or browser: what was skipped for it and how to run it."""
+    counts = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2].removeprefix("Skipped: ") if isinstance(report.longrepr, tuple) else ""
+        if reason.startswith(("PostgreSQL not reachable", servers.CHROMIUM_MISSING)):
+            counts[reason] = counts.get(reason, 0) + 1
+    for reason, count in counts.items():
+        hint = servers.POSTGRES_HINT if reason.startswith("PostgreSQL") else "install them to run them"
+        terminalreporter.write_line(f"{reason}: {count} tests skipped; {hint}", yellow=True)
 
 
 @pytest.fixture(scope="session")
 def postgres_schema():
     """Create this run's PostgreSQL database and schema; tests truncate it between them."""
+    if reason := servers.postgres_missing():
+        pytest.skip(reason)
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = POSTGRES_URL.rsplit("/", 1)[1]
     with admin.connect() as connection:
@@ -60,8 +93,8 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def redis_client():
-    """The machine's Redis, test database flushed."""
-    client = redis.Redis.from_url(REDIS_URL)
+    """The machine's Redis (or the embedded one), test database flushed."""
+    client = redis.Redis.from_url(servers.redis_url())
     client.flushdb()
     yield client
     client.flushdb()
@@ -76,7 +109,7 @@ def settings_overrides(database_url, tmp_path, redis_client):
         "WECHAT_APP_SECRET": wechat.APP_SECRET,
         "WECHAT_AES_KEY": wechat.AES_KEY,
         "DATABASE_URL": database_url,
-        "REDIS_URL": REDIS_URL,
+        "REDIS_URL": servers.redis_url(),
         "BOT_INSTANCE": str(tmp_path / "instance"),
     }
 

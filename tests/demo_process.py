@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SIMULATOR_LINE = re.compile(r"(http://\S+/simulator/)")
 
 
-def start_demo(instance: Path, *args: str, timeout: float = 90) -> tuple[subprocess.Popen, str]:
-    """Start the demo with its data in ``instance``; return the process and the simulator's URL."""
+def start_demo(instance: Path, *args: str, timeout: float = 90, path: str | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the demo with its data in ``instance`` (and ``path`` as PATH); return the process and the simulator's URL."""
     instance.mkdir(parents=True, exist_ok=True)
     # No training data: the demo then starts on keyword rules at once instead of training for half a
     # minute (training and loading the trained model are tested in tests/test_retraining.py).
@@ -21,6 +21,8 @@ def start_demo(instance: Path, *args: str, timeout: float = 90) -> tuple[subproc
            "BOT_TRAINING_DATA": str(instance / "no-training-data")}
     for name in ("DATABASE_URL", "REDIS_URL", "BOT_CONFIG"):
         env.pop(name, None)  # the demo brings its own; a developer's settings must not leak in
+    if path is not None:
+        env["PATH"] = path
     log = open(instance / "demo-stderr.log", "ab")
     process = subprocess.Popen([sys.executable, "-m", "bot", "demo", *args], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=log)

@@ -15,6 +15,7 @@ import yaml
 
 from bot.delivery.notifier import deliver
 from bot.delivery.relay import claim
+from bot.redis_server import server_binary
 from bot.settings import DEFAULT_CONFIG
 from bot.wechat.fake import FakeWeChatServer
 from models import Cadre, Case, Membership, Notification, Resident, Team, Township, Village, utcnow
@@ -37,7 +38,7 @@ class OwnRedis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", "0", "--unixsocket", self.socket, "--save", "", "--appendonly", "no",
+            [server_binary(), "--port", "0", "--unixsocket", self.socket, "--save", "", "--appendonly", "no",
              "--dir", self.dir], stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 5
         while True:

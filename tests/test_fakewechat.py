@@ -268,6 +268,18 @@ def test_media_upload_and_get_round_trip(fake):
     assert missing["errcode"] == 41005
 
 
+def test_a_user_sent_file_is_served_by_media_get(fake):
+    amr = b"#!AMR\n" + bytes(64)
+    added = requests.post(fake.url + "_fake/media", params={"type": "voice"}, data=amr,
+                          headers={"Content-Type": "audio/amr"}).json()
+    got = requests.get(fake.url + "cgi-bin/media/get", params={"access_token": token(fake),
+                                                               "media_id": added["media_id"]})
+    assert got.content == amr and got.headers["Content-Type"] == "audio/amr"
+    assert requests.post(fake.url + "_fake/media", data=b"").status_code == 400
+    unknown = requests.get(fake.url + "cgi-bin/media/get", params={"access_token": token(fake), "media_id": "nope"})
+    assert unknown.json()["errcode"] == 40007
+
+
 def test_menu_create(fake):
     access_token = token(fake)
     menu = {"button": [{"type": "click", "name": "联系卡", "key": "CARD"}]}

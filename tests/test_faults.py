@@ -18,7 +18,8 @@ from bot.delivery.relay import relay_once
 from models import Case, CaseReporter, InboundMessage, Notification, utcnow
 from tests import wechat
 from tests.conftest import POSTGRES_URL, _truncate
-from tests.faults import OwnPostgres, complaint, residents, start_gunicorn, stop
+from tests.servers import REQUIRE_POSTGRES
+from tests.faults import PG_BIN, OwnPostgres, complaint, residents, start_gunicorn, stop
 from tests.pushes import (  # noqa: F401
     fake,
     kill,
@@ -71,6 +72,8 @@ def test_redis_down_messages_are_stored_duplicates_refused_and_pushes_sent_after
 @pytest.fixture(scope="module")
 def own_postgres():
     """A PostgreSQL of this module's own: the test restarts it."""
+    if not (PG_BIN / "initdb").exists():
+        (pytest.fail if REQUIRE_POSTGRES else pytest.skip)(f"PostgreSQL's server programs not found in {PG_BIN}")
     server = OwnPostgres()
     server.start()
     yield server

@@ -9,7 +9,10 @@ from bot.cases.outbox import notify
 from bot.delivery.channels import one_line
 from bot.delivery.pauses import next_quota_reset, paused
 from bot.villages.station_day import CHINA
-from models import Cadre, Resident, utcnow
+from bot.delivery.relay import relay_once
+from bot.roster.invites import create_invite
+from models import Cadre, Notification, Resident, utcnow
+from tests.dialog import Chat
 from tests.pushes import fake, own_redis, roster, rows, send_due, sends, settings_overrides  # noqa: F401
 
 CS = "/cgi-bin/message/custom/send"
@@ -185,13 +188,61 @@ def test_without_wecom_configured_a_cadre_is_reached_by_openid(runtime, fake, pe
     assert [(r["path"], r["to"]) for r in sends(fake)] == [(TEMPLATE, "o-13800000002")]
 
 
-def test_unbound_cadre_without_wecom_is_given_up_with_a_clear_reason(runtime, fake, people):
+def test_a_push_to_an_unbound_cadre_waits_and_goes_out_when_they_bind(runtime, fake, people):
+    with runtime.Session.begin() as session:
+        session.get(Cadre, people["cadres"]["member"]).openid = None
+        code = create_invite(session, "13800000002", utcnow()).code
+    push(runtime, "cadre", people["cadres"]["member"])
+    assert send_due(runtime) == ["waiting"]
+    assert send_due(runtime) == []  # parked: the relay does not claim it again and again
+    [row] = rows(runtime)
+    assert (row.state, row.attempts, row.last_error) == ("waiting", 0, runtime.config["notifications"]["texts"]["waiting_unbound"])
+    assert sends(fake) == []
+    chat = Chat(runtime, utcnow())
+    assert "认证成功" in chat.say("o-new-phone", f"认证 {code}")
+    assert rows(runtime)[0].state == "pending"
+    assert send_due(runtime) == ["sent"]
+    assert [r["to"] for r in sends(fake)] == ["o-new-phone"]
+
+
+def test_a_push_that_waited_past_the_age_limit_is_given_up(runtime, fake, people):
+    with runtime.Session.begin() as session:
+        session.get(Cadre, people["cadres"]["member"]).openid = None
+        code = create_invite(session, "13800000002", utcnow()).code
+    push(runtime, "cadre", people["cadres"]["member"])
+    assert send_due(runtime) == ["waiting"]
+    limit = runtime.config["notifications"]["unbound_wait_hours"]
+    later = utcnow() + timedelta(hours=limit + 1)
+    relay_once(runtime, later)  # the relay's sweep
+    [row] = rows(runtime)
+    assert (row.state, row.last_error) == ("given_up", runtime.config["notifications"]["texts"]["gave_up_waited"])
+    Chat(runtime, later).say("o-new-phone", f"认证 {code}")  # binding late does not revive it
+    assert rows(runtime)[0].state == "given_up" and send_due(runtime, later) == []
+
+
+def test_a_waiting_push_goes_out_once_a_roster_import_gives_a_wecom_id(runtime, fake, people):
     with runtime.Session.begin() as session:
         session.get(Cadre, people["cadres"]["member"]).openid = None
     push(runtime, "cadre", people["cadres"]["member"])
-    assert send_due(runtime) == ["given_up"]
-    assert sends(fake) == []
-    assert rows(runtime)[0].last_error == runtime.config["notifications"]["texts"]["gave_up_unbound"]
+    assert send_due(runtime) == ["waiting"]
+    relay_once(runtime)  # nothing changed: it keeps waiting
+    assert rows(runtime)[0].state == "waiting"
+    with runtime.Session.begin() as session:
+        session.get(Cadre, people["cadres"]["member"]).wecom_userid = "wangganbu"  # as the roster import sets it
+    relay_once(runtime)
+    assert rows(runtime)[0].state in ("pending", "sending")
+    with runtime.Session.begin() as session:  # the relay claimed it for its queue; deliver it here instead
+        session.execute(Notification.__table__.update().values(state="pending", next_attempt_at=utcnow()))
+    assert send_due(runtime) == ["sent"] and [r["path"] for r in sends(fake)] == [WECOM]
+
+
+def test_an_unbound_cadre_with_a_wecom_id_is_reached_at_once(runtime, fake, people):
+    with runtime.Session.begin() as session:
+        cadre = session.get(Cadre, people["cadres"]["member"])
+        cadre.openid, cadre.wecom_userid = None, "wangganbu"
+    push(runtime, "cadre", people["cadres"]["member"])
+    assert send_due(runtime) == ["sent"]
+    assert [r["path"] for r in sends(fake)] == [WECOM]
 
 
 def _api_without_wecom(runtime):

@@ -154,9 +154,19 @@ def test_township_codes_are_derived_once_and_kept(Session, tmp_path):
     import_roster(Session, path)
     with Session() as session:
         codes = dict(session.execute(select(Township.name, Township.code)).tuples().all())
-    assert codes == {"青山镇": "T1", "白水街道": "T2"}
+    assert codes == {"青山镇": "QSZ", "白水街道": "BSJD"}  # pinyin initials
     data["townships"].reverse()  # order no longer matters once codes are stored
     assert +import_roster(Session, write_yaml(tmp_path, data)) == {}
+
+
+def test_townships_with_the_same_initials_get_unique_codes_shown_on_import(cli_env, tmp_path):
+    data = demo_dict()
+    for town, name in zip(data["townships"], ("白石镇", "百善镇")):
+        del town["code"]
+        town["name"] = name
+    result = cli_env.invoke(cli, ["roster", "import", str(write_yaml(tmp_path, data))])
+    assert result.exit_code == 0, result.output
+    assert "case numbers: 白石镇 BSZ-…, 百善镇 BSZ2-…" in result.output
 
 
 BAD_YAML = [

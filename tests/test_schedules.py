@@ -150,6 +150,6 @@ def test_every_job_is_registered_with_rqs_cron_scheduler(runtime, own_redis):
     jobs = schedules.register(cron, runtime.config)
     rules = runtime.config["notifications"]["schedules"]
     assert {(job.func_name, job.interval) for job in jobs} == {
-        ("bot.delivery.relay.relay_job", rules["relay_interval_seconds"]),
+        ("bot.delivery.schedules.periodic_relay_job", rules["relay_interval_seconds"]),
         *((f"bot.delivery.schedules.{name}", rules["scan_interval_seconds"])
           for name in ("station_eve_job", "overdue_job", "followup_job", "weekly_summary_job"))}

@@ -1,7 +1,7 @@
 """Settings: config.yaml with the files it includes, and one-line errors naming what is wrong."""
 import pytest
 
-from bot.settings import DEFAULT_CONFIG, SettingsError, read_config
+from bot.settings import DEFAULT_CONFIG, SettingsError, load_settings, read_config
 
 
 def test_texts_and_categories_come_from_their_own_files():
@@ -32,3 +32,12 @@ def test_include_must_be_a_list_of_paths(tmp_path):
     config.write_text("include: 3\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="include"):
         read_config({"BOT_CONFIG": str(config)})
+
+
+def test_an_unknown_holiday_rule_for_station_days_stops_start_up(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("include: [bot/texts.yaml]\nstation_days: {on_holiday: postpone}\n", encoding="utf-8")
+    env = {"BOT_CONFIG": str(config), "WECHAT_TOKEN": "abc123", "WECHAT_APP_ID": "wx1234567890",
+           "WECHAT_APP_SECRET": "secret123"}
+    with pytest.raises(SettingsError, match="station_days.on_holiday .* expected skip, next_working_day or keep"):
+        load_settings(env)

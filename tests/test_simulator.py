@@ -8,6 +8,12 @@ from tests import wechat
 
 
 @pytest.fixture
+def settings_overrides(settings_overrides):
+    return {**settings_overrides, "WECOM_CORP_ID": "wwsimulator", "WECOM_TOKEN": "simtoken",
+            "WECOM_AES_KEY": "SimulatorSimulatorSimulatorSimulatorSimul12"}
+
+
+@pytest.fixture
 def phone(client, monkeypatch):
     """A Phone whose HTTP posts reach the test app's /wechat."""
     def post(url, params, data, timeout, headers):
@@ -35,6 +41,9 @@ def test_scanning_a_village_code(following, event, key):
 def test_voice_carries_the_recognition_and_a_bad_request_is_refused():
     kind, fields = messages.build({"kind": "voice", "text": "路灯坏了"}, None)
     assert kind == "voice" and fields["Recognition"] == "路灯坏了"
+    recorded = []
+    kind, fields = messages.build({"kind": "voice", "text": "路灯坏了"}, None, lambda amr: recorded.append(amr) or "M1")
+    assert fields["MediaId"] == "M1" and recorded[0].startswith(b"#!AMR\n")  # stored, so the worker can copy it
     with pytest.raises(messages.BadMessage):
         messages.build({"kind": "location", "latitude": "north"}, None)
 
@@ -56,3 +65,25 @@ def test_delivered_shows_what_wechat_accepted_for_each_phone():
     assert [(p["seq"], p["to"], p["type"]) for p in shown] == [(3, "o_a", "template"), (4, "o_zhou", "text")]
     assert [f["label"] for f in shown[0]["fields"]] == ["事项", "案件编号"]
     assert shown[1]["channel"] == "企业微信"
+
+
+def test_a_cadre_with_a_wecom_id_answers_through_wecom(client, runtime, monkeypatch, settings_overrides):
+    """The simulator's WeCom phone is accepted by /wecom as WeCom's own callback, and the reply read back."""
+    from bot.simulator.phone import WeComPhone
+    from tests.pushes import roster
+
+    app_settings = runtime.settings
+    with runtime.Session.begin() as session:
+        roster(session)["member"].wecom_userid = "wang.gb"
+
+    def post(url, params, data, timeout, headers):
+        assert url.endswith("/wecom")
+        response = client.post("/wecom", query_string=params, data=data, headers=headers)
+        response.status_code, response.text = response.status_code, response.get_data(as_text=True)
+        return response
+
+    monkeypatch.setattr("bot.simulator.phone.requests.post", post)
+    phone = WeComPhone("http://test/wecom", app_settings.wecom_token, app_settings.wecom_aes_key,
+                       app_settings.wecom_corp_id, "1000002")
+    assert "龙湾村" in phone.send("wang.gb", "我的村")
+    assert "没有登记" in phone.send("nobody", "我的村")

@@ -64,6 +64,8 @@ def _play_tour(driver, url: str) -> None:
 
     driver.get(url)
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#persona optgroup"))
+    first = driver.find_element(By.ID, "first-steps")  # the first screen says what to do first
+    assert first.is_displayed() and "▶ 导览" in first.text and "新村民" in first.text
     driver.find_element(By.ID, "tour").click()
     seen = set()
 
@@ -88,6 +90,7 @@ def test_guided_tour_plays_the_whole_story(browser, simulator_url):
     if os.environ.get("UPDATE_README_SCREENSHOT"):
         shutil.copy(final, ROOT / "docs" / "simulator.png")
     assert body.get_attribute("data-tour") == "done", body.get_attribute("data-step")
+    assert not browser.find_element("id", "first-steps").is_displayed()  # the phones took its place
     number = body.get_attribute("data-case")
     panes = _pane_texts(browser)
     assert all(not p["errors"] for p in panes), panes

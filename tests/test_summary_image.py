@@ -1,6 +1,13 @@
 """A long summary reaches the cadre as a chart image (upload + image message) and a link."""
+import warnings
+from pathlib import Path
 
-from bot.reports.charts import cjk_font, render
+import matplotlib
+from matplotlib import font_manager
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+
+from bot.reports.charts import FONT_FILE, SERIES, cjk_font, render
 from bot.reports.summary_image import queue
 from models import InboundMessage, utcnow
 from tests.pushes import fake, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
@@ -20,9 +27,24 @@ def write(runtime, written_recently: bool) -> str:
         return leader.openid
 
 
-def test_chart_renders_chinese_with_an_installed_font():
-    assert cjk_font() is not None  # without one, every label would be a box
-    assert render(CHART).startswith(b"\x89PNG") and render({**CHART, "type": "trend"}).startswith(b"\x89PNG")
+def _missing_glyphs(chart: dict) -> list[str]:
+    """Render ``chart``; return matplotlib's missing-glyph warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert render(chart).startswith(b"\x89PNG")
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_chart_labels_are_set_in_the_font_a_requirement_ships():
+    family = cjk_font()
+    assert FONT_FILE.is_file() and "mplfonts" in FONT_FILE.parts  # the package's file, not a system font
+    assert Path(font_manager.findfont(FontProperties(family=family), fallback_to_default=False)) == FONT_FILE
+    shipped = FT2Font(str(FONT_FILE))
+    text = CHART["title"] + "".join(CHART["labels"]) + "".join(name for name, _ in SERIES)
+    assert all(shipped.get_char_index(ord(char)) for char in text)  # every Chinese glyph is in it
+    assert _missing_glyphs(CHART) == [] and _missing_glyphs({**CHART, "type": "trend"}) == []
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans"]}):  # the check can fail: without it, boxes
+        assert any("DejaVu Sans" in warning for warning in _missing_glyphs(CHART))
 
 
 def test_within_the_window_the_chart_goes_as_an_image_then_the_link(runtime, fake):

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from bot.cases import permissions
 from bot.cases.outbox import notify_event
 from bot.cases.routing import county_supervisors, route_why, township_handler
+from bot.media.attachments import track
 from bot.timefmt import short
 from models import Cadre, Case, CaseEvent, CaseReporter, Escalation, Resident
 from models.case import DONE, ENDED, OPEN, STATES  # noqa: F401  the states' one definition, re-exported
@@ -172,6 +173,15 @@ def routing_reason(session, case: Case) -> str:
 
 # Filing's moves (bot/cases/filing.py decides which; these record them).
 
+def remark(session, case: Case, action: str, *, actor_kind: str, actor_id: int | None, now: datetime,
+           note: str = "", data: dict | None = None) -> CaseEvent:
+    """A ledger entry that moves nothing, in any state (e.g. ``media_failed``: an attachment was lost)."""
+    entry = CaseEvent(case=case, actor_kind=actor_kind, actor_id=actor_id, action=action, from_state=case.state,
+                      to_state=case.state, note=note, data=data or {}, at=now)
+    session.add(entry)
+    return entry
+
+
 def receive(session, case: Case, *, resident_id: int, now: datetime, by: Cadre | None = None) -> CaseEvent:
     """The first ledger entry of a case: received from a resident, or recorded for one by a cadre (代录)."""
     entry = CaseEvent(case=case, actor_kind="cadre" if by else "resident", actor_id=by.id if by else resident_id,
@@ -205,6 +215,7 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
         case.text = f"{case.text}\n{text}" if case.text else text
     if media:
         case.media = [*case.media, *media]
+        track(session, case, media, now)  # photos and voice are copied out of WeChat by the worker
     case.updated_at = now
     return apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now, note=text,
                  data={"media": media} if media else None)

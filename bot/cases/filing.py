@@ -15,6 +15,7 @@ from bot.cases import case_life
 from bot.cases.case_life import assign, co_report, supplement
 from bot.cases.classifier import tokens
 from bot.cases.routing import is_township_level, route_why
+from bot.media.attachments import track
 from bot.timefmt import working_days_after
 from models import Cadre, Case, CaseCounter, CaseReporter, Resident, Village
 from models.roster import OFFLINE
@@ -106,6 +107,8 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
     if twin is not None and twin.resident_id != resident.id:
         co_report(session, twin, resident, text, now)
+        if media:  # a co-reporter's photo or voice belongs to the case too
+            supplement(session, twin, resident, "", media, now)
         return Filed(twin, "co_report")
     return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
 
@@ -132,6 +135,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
+    track(session, case, media, now)
     if resident.id is None:  # a 代录 reporter is new: its id goes into the first ledger entry
         session.flush()
     case_life.receive(session, case, resident_id=resident.id, now=now, by=by)

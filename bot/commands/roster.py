@@ -31,7 +31,20 @@ def import_(file: Path, dry_run: bool) -> None:
         sys.exit(1)
     for what, number in sorted((+counts).items()):
         click.echo(f"{what}: {number}")
+    if not dry_run:
+        _show_codes()
     click.echo(("dry run: " if dry_run else "") + ("no changes" if not +counts else "imported"))
+
+
+def _show_codes() -> None:
+    """Each township's case-number prefix, so the county sees what residents' case numbers start with."""
+    from sqlalchemy import select
+
+    from models import Township
+
+    with sessions()() as session:
+        towns = session.execute(select(Township.name, Township.code).order_by(Township.id)).all()
+    click.echo("case numbers: " + ", ".join(f"{name} {code}-…" for name, code in towns))
 
 
 @roster.command("export")

@@ -19,7 +19,8 @@ def init_app(app, env: dict) -> bool:
     if not key:
         log.info("dashboard disabled: DASHBOARD_SECRET_KEY is not set")
         return False
-    from bot.dashboard import auth, export, views  # noqa: F401  (they add their routes to bp)
+    from bot.dashboard import auth, cases, export, media, views  # noqa: F401  (they add their routes to bp)
+    from bot.media.attachments import signer
 
     app.secret_key = key
     app.config.update(
@@ -31,5 +32,6 @@ def init_app(app, env: dict) -> bool:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
     app.extensions["bot"].services["dashboard_url"] = env.get("DASHBOARD_URL") or ""
+    app.extensions["bot"].services["media_signer"] = signer(key)  # links to attachments in 详情
     app.register_blueprint(bp)
     return True

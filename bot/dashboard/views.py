@@ -3,12 +3,13 @@ from flask import Response, abort, current_app, g, render_template
 from sqlalchemy import select
 
 from bot.cases.permissions import in_scope
-from bot.dashboard import bp, filters
+from bot.dashboard import bp, filters, history
 from bot.dashboard.auth import login_required
 from bot.reports import charts, summaries
 from bot.reports.periods import weeks_back
 from bot.reports.rates import Tally, percent, tallies
-from models import Case, CaseEvent, DiaryEntry, Inspection, Township, Village
+from bot.media.attachments import attachments
+from models import Case, DiaryEntry, Inspection, Township, Village
 
 
 def _rows(db, picked: filters.Filters) -> list[tuple[str, Tally]]:
@@ -54,9 +55,10 @@ def case(number: str):
     found = g.db.scalar(select(Case).where(Case.number == number.upper()))
     if found is None or not in_scope(g.db, g.cadre, found.village_id):
         abort(404)
-    events = g.db.scalars(select(CaseEvent).where(CaseEvent.case_id == found.id).order_by(CaseEvent.id)).all()
-    labels = current_app.extensions["bot"].config["labels"]
-    return render_template("dashboard/case.html", case=found, events=events, labels=labels)
+    config = current_app.extensions["bot"].config
+    labels = config["labels"]
+    return render_template("dashboard/case.html", case=found, labels=labels, attachments=attachments(g.db, found, labels),
+                           history=history.entries(g.db, found.id, labels, config["roster"]["role_names"]))
 
 
 @bp.route("/chart/<kind>.png")

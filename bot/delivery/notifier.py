@@ -15,6 +15,7 @@ from bot.delivery.channels import CUSTOMER_SERVICE, WECOM, Target
 from bot.delivery.errors import Outcome, backoff, classify, describe
 from bot.delivery.jobs import current_runtime
 from bot.delivery.pauses import pause, paused_until
+from bot.delivery.waiting import WAITING, too_old
 from bot.reports import summary_image
 from bot.wechat.client import WeChatApi, WeChatApiError
 from bot.wechat.outbound import wechat_api
@@ -101,6 +102,8 @@ def _attempt(runtime, push: _Push, now: datetime, cfg: dict) -> Outcome:
     api = wechat_api(runtime)
     planned = channels.plan(push.target, now, cfg, api.has_wecom)
     if not planned:
+        if push.target.kind == "cadre" and not too_old(push.row, now, cfg):
+            return Outcome(WAITING, error=cfg["texts"]["waiting_unbound"])  # until they bind (bot/delivery/waiting.py)
         return Outcome("given_up", error=cfg["texts"]["gave_up_unbound"])
     resume_at, error = None, ""
     for channel in planned:
@@ -165,6 +168,8 @@ def _record(runtime, row: Notification, outcome: Outcome, now: datetime, cfg: di
         values |= {"state": "given_up"}
         log.warning("notification %s to %s %s given up: %s", row.id, row.recipient_kind, row.recipient_id,
                     outcome.error)
+    elif outcome.state == WAITING:  # not an attempt: the count starts afresh once they bind
+        values |= {"state": WAITING, "attempts": Notification.attempts - 1}
     elif outcome.state == "deferred":  # not the recipient's fault: the attempt is given back
         values |= {"state": case((Notification.attempts > 1, "failed"), else_="pending"),
                    "attempts": Notification.attempts - 1, "next_attempt_at": outcome.retry_at}

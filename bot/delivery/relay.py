@@ -20,6 +20,8 @@ from sqlalchemy import and_, case, select, update
 
 from bot.delivery.jobs import QUEUE, current_runtime
 from bot.delivery.pauses import in_quiet_hours
+from bot.delivery.waiting import expire as expire_waiting
+from bot.delivery.waiting import wake
 from models import Notification, utcnow
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,8 @@ def relay_once(runtime, now: datetime | None = None) -> int:
     now = now or utcnow()
     cfg = runtime.config["notifications"]
     with runtime.Session.begin() as session:
+        expire_waiting(session, now, cfg)
+        wake(session, now, wecom=bool(runtime.settings.wecom_corp_id and runtime.settings.wecom_secret))
         claims = claim(session, now, cfg)
     if not claims:
         return 0
@@ -101,6 +105,9 @@ def relay_job(now: datetime | None = None) -> int:
         runtime.redis.delete(KICK_KEY)  # before the claim: a kick from now on queues another run
     except redis.RedisError:
         pass  # the claim below fails to queue too and says so
+    from bot.media.download import relay_downloads
+
+    relay_downloads(runtime, now)  # residents' photos and voice, copied out of WeChat
     return relay_once(runtime, now)
 
 

@@ -6,6 +6,7 @@ down is caught up by the next one; the notification sources make a repeated run 
 Every job takes ``now`` so tests fire it at exact times. Quiet hours are the relay's business:
 rows written at night are held there.
 """
+import functools
 import importlib
 import logging
 import time
@@ -16,6 +17,7 @@ from rq.cron import CronJob, CronScheduler
 
 from bot.cases.followup import followups
 from bot.cases.overdue import overdue_ladder
+from bot.delivery import job_times
 from bot.delivery.jobs import QUEUE, current_runtime, queue_connection
 from bot.delivery.pauses import clock
 from bot.delivery.relay import kick, relay_job
@@ -39,21 +41,51 @@ def _scan(write, now: datetime | None) -> int:
     return count
 
 
+def recorded(name: str):
+    """Note each run of a job (when, as of which time, its result or error) for ``jobs list``."""
+
+    def decorator(job):
+        @functools.wraps(job)
+        def run(now: datetime | None = None):
+            as_of, client = now or utcnow(), current_runtime().redis
+            try:
+                result = job(as_of)
+            except Exception as error:
+                job_times.record(client, name, utcnow(), as_of, f"error: {error.__class__.__name__}: {error}")
+                raise
+            job_times.record(client, name, utcnow(), as_of, result)
+            return result
+
+        return run
+
+    return decorator
+
+
+@recorded("relay")
+def periodic_relay_job(now: datetime | None = None) -> int:
+    """The periodic relay: rows left while Redis was down, or held in quiet hours, go out."""
+    return relay_job(now)
+
+
+@recorded("station_eve")
 def station_eve_job(now: datetime | None = None) -> int:
     """The station-day eve lists."""
     return _scan(station_eve, now)
 
 
+@recorded("overdue")
 def overdue_job(now: datetime | None = None) -> int:
     """The overdue ladder."""
     return _scan(overdue_ladder, now)
 
 
+@recorded("followup")
 def followup_job(now: datetime | None = None) -> int:
     """The day-after follow-ups."""
     return _scan(followups, now)
 
 
+@recorded("weekly_summary")
 def weekly_summary_job(now: datetime | None = None) -> bool:
     """Mondays from the configured hour: call the leaders' weekly summary once (a hook, see config)."""
     runtime = current_runtime()
@@ -79,10 +111,15 @@ def register(cron: CronScheduler, config: dict) -> list[CronJob]:
     """Register every timed job with RQ's cron scheduler."""
     rules = config["notifications"]["schedules"]
     scan = rules["scan_interval_seconds"]
-    return [cron.register(relay_job, QUEUE, interval=rules["relay_interval_seconds"], result_ttl=0)] + [
+    return [cron.register(periodic_relay_job, QUEUE, interval=rules["relay_interval_seconds"], result_ttl=0)] + [
         cron.register(job, QUEUE, interval=scan, result_ttl=600)
         for job in (station_eve_job, overdue_job, followup_job, weekly_summary_job)
     ]
+
+
+# By the names ``python -m bot jobs`` knows them.
+JOBS = {"relay": periodic_relay_job, "station_eve": station_eve_job, "overdue": overdue_job,
+        "followup": followup_job, "weekly_summary": weekly_summary_job}
 
 
 def run_scheduler(app, retry_seconds: float = 5.0) -> None:

@@ -32,6 +32,8 @@ ACCOUNT = {
     "WECOM_CORP_ID": "wwd0d0d0d0d0d0d0d0",
     "WECOM_SECRET": "demowecomsecret0123456789",
     "WECOM_AGENT_ID": "1000002",
+    "WECOM_TOKEN": "demowecomtoken",  # the WeCom app's callback (/wecom), where cadres with a WeCom id reply
+    "WECOM_AES_KEY": "DemoWeComDemoWeComDemoWeComDemoWeComDemo123",
 }
 DATA_FILES = ("bot.sqlite3", "bot.sqlite3-wal", "bot.sqlite3-shm", "bot.sqlite3-journal", "redis.rdb")
 

@@ -1,6 +1,6 @@
 """Charts of the three rates as PNG, with a CJK font so Chinese labels render (not boxes)."""
+import importlib.util
 import io
-import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,29 +10,20 @@ matplotlib.use("Agg")  # no display: charts are rendered in web and worker proce
 from matplotlib import font_manager  # noqa: E402  (must follow the backend choice)
 from matplotlib.figure import Figure  # noqa: E402
 
-log = logging.getLogger(__name__)
-
-# Debian's fonts-wqy-microhei (installed by .ci/run), then Noto CJK if present.
-FONT_FILES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
+# Noto Sans CJK SC as the mplfonts package (a requirement) ships it: no system font is needed. Its
+# folder is found without importing the package, which would load its font manager too.
+FONT_FILE = Path(importlib.util.find_spec("mplfonts").submodule_search_locations[0]) / "fonts/NotoSansCJKsc-Regular.otf"
 SERIES = (("响应率", "#2f6db3"), ("解决率", "#3a9a4a"), ("满意率", "#e0902f"))
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """Register the first CJK font found and return its family name (None: Chinese shows as boxes)."""
-    for path in FONT_FILES:
-        if Path(path).exists():
-            font_manager.fontManager.addfont(path)
-            family = font_manager.FontProperties(fname=path).get_name()
-            matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
-            matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font lacks U+2212
-            return family
-    log.warning("no CJK font found (apt-get install fonts-wqy-microhei); chart labels will not render")
-    return None
+def cjk_font() -> str:
+    """Register the shipped CJK font and make it the charts' first family; return its family name."""
+    font_manager.fontManager.addfont(str(FONT_FILE))
+    family = font_manager.FontProperties(fname=FONT_FILE).get_name()
+    matplotlib.rcParams["font.family"] = [family, "DejaVu Sans"]
+    matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font lacks U+2212
+    return family
 
 
 def _figure(width: float, height: float) -> Figure:

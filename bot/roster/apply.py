@@ -5,9 +5,11 @@ seconds and a second import of the same file writes nothing. Nothing is deleted 
 may point at: cadres missing from the file are deactivated, villages missing from it are kept,
 and the open cases of a deactivated cadre go to their village's team leader (hand_over_cases).
 """
+import re
 from collections import Counter, defaultdict
 from datetime import datetime
 
+from pypinyin import Style, lazy_pinyin
 from sqlalchemy import insert, or_, select, update
 
 from bot.cases import case_life
@@ -18,6 +20,7 @@ from bot.roster.rows import RosterError
 from models import Cadre, Case, Team, Township
 
 CHUNK = 500
+CODE_LENGTH = 8  # Township.code's column
 
 
 def sync(session, model, keys: tuple[str, ...], desired: dict, counts: Counter, name: str) -> dict:
@@ -42,16 +45,26 @@ def sync(session, model, keys: tuple[str, ...], desired: dict, counts: Counter, 
     return {key: row.id for key, row in existing.items()}
 
 
+def initials(name: str) -> str:
+    """The pinyin initials of a township's name as a code, e.g. 白石镇 → BSZ (T when nothing is left)."""
+    letters = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).upper()
+    code = re.sub(r"[^A-Z0-9]", "", letters).lstrip("0123456789")[:CODE_LENGTH]
+    return code or "T"
+
+
 def assign_codes(session, plan: Plan) -> None:
-    """Keep each township's case-number prefix: the file's, else the stored one, else T1, T2..."""
+    """Keep each township's case-number prefix: the file's, else the stored one, else its pinyin initials
+    (a number appended when another township has them: BSZ, BSZ2 ...)."""
     stored = {(r.county, r.name): r.code for r in session.execute(select(Township.county, Township.name, Township.code))}
     final = {key: values["code"] or stored.get(key, "") for key, values in plan.townships.items()}
     taken = {code for key, code in stored.items() if key not in final} | set(final.values())
-    number = 0
     for key, code in final.items():
-        while not code:
-            number += 1
-            code = f"T{number}" if f"T{number}" not in taken else ""
+        if not code:
+            base, number = initials(key[1]), 1
+            code = base
+            while code in taken:
+                number += 1
+                code = base[:CODE_LENGTH - len(str(number))] + str(number)
         final[key] = code
         taken.add(code)
     owners: dict[str, tuple] = {}

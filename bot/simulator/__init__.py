@@ -8,13 +8,15 @@ import logging
 
 import requests
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
 from bot.simulator import messages
 from bot.simulator.personas import personas, wecom_openids
-from bot.simulator.phone import Phone, PhoneError
+from bot.simulator.phone import Phone, PhoneError, WeComPhone
 from bot.simulator.pushes import delivered
 from bot.wechat.client import WeChatApi, WeChatApiError
+from models import Cadre
 
 log = logging.getLogger(__name__)
 bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates",
@@ -36,6 +38,11 @@ def _tools() -> dict:
                            settings.wechat_aes_key, settings.wechat_app_id),
             "api": WeChatApi.from_settings(settings, _runtime().redis),
             "fake": settings.wechat_api_base_url,
+            # Cadres with a WeCom id answer in WeCom, through /wecom, when its callback is configured.
+            "wecom": WeComPhone(current_app.config["SIMULATOR_WEBHOOK"].removesuffix("/wechat") + "/wecom",
+                                settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id,
+                                settings.wecom_agent_id or "1")
+            if settings.wecom_token and settings.wecom_aes_key and settings.wecom_corp_id else None,
         }
     return tools
 
@@ -69,9 +76,11 @@ def send():
         return jsonify(error="openid required"), 400
     tools = _tools()
     try:
-        kind, fields = messages.build(data, lambda png: _upload(tools["api"], png))
+        kind, fields = messages.build(data, lambda png: _upload(tools["api"], png),
+                                      lambda amr: _record(tools["fake"], amr))
         _user_activity(tools["fake"], openid)
-        reply = tools["phone"].send(openid, kind, fields)
+        userid = _wecom_userid(openid) if tools["wecom"] and kind == "text" else None
+        reply = tools["wecom"].send(userid, fields["Content"]) if userid else tools["phone"].send(openid, kind, fields)
     except (messages.BadMessage, PhoneError, WeChatApiError, requests.RequestException) as error:
         log.warning("simulator send failed: %s", error)
         return jsonify(error=str(error)), 502
@@ -81,6 +90,20 @@ def send():
 def _upload(api: WeChatApi, image: bytes) -> str:
     """Store a persona's photo on the fake WeChat, as a phone's upload does; return its MediaId."""
     return api.upload_image(image, "photo.jpg")
+
+
+def _wecom_userid(openid: str) -> str | None:
+    """The WeCom id of the cadre playing ``openid``, if the roster gives one."""
+    with _runtime().Session() as session:
+        return session.scalar(select(Cadre.wecom_userid).where(Cadre.openid == openid, Cadre.active.is_(True)))
+
+
+def _record(fake: str, amr: bytes) -> str:
+    """Store a persona's voice recording on the fake WeChat, as WeChat keeps it for 3 days; its MediaId."""
+    answer = requests.post(fake + "_fake/media", params={"type": "voice"}, data=amr,
+                           headers={"Content-Type": "audio/amr"}, timeout=5)
+    answer.raise_for_status()
+    return answer.json()["media_id"]
 
 
 def _user_activity(fake: str, openid: str) -> None:

@@ -23,8 +23,15 @@ def _number(data: dict, name: str) -> float:
         raise BadMessage(f"{name} must be a number") from None
 
 
-def build(data: dict, upload) -> tuple[str, dict]:
-    """(MsgType, fields) for the page's request; ``upload(bytes)`` stores a photo and gives its MediaId."""
+# One second of AMR-NB (header + 50 frames of 12.2 kbit/s): the recording a voice message carries.
+SILENT_AMR = b"#!AMR\n" + (b"\x3c" + bytes(31)) * 50
+
+
+def build(data: dict, upload, record=None) -> tuple[str, dict]:
+    """(MsgType, fields) for the page's request; ``upload(bytes)`` stores a photo and gives its MediaId.
+
+    ``record(bytes)`` stores a voice recording on the fake WeChat (so the worker can download it).
+    """
     kind = data.get("kind")
     if kind == "text":
         if not str(data.get("text") or "").strip():
@@ -35,7 +42,8 @@ def build(data: dict, upload) -> tuple[str, dict]:
         return "image", {"PicUrl": f"http://mmbiz.qpic.cn/fake/{media_id}", "MediaId": media_id}
     if kind == "voice":
         # The recording itself is not simulated; WeChat's speech recognition result is what counts.
-        return "voice", {"MediaId": "FAKE_VOICE_" + secrets.token_urlsafe(12), "Format": "amr",
+        media_id = record(SILENT_AMR) if record else "FAKE_VOICE_" + secrets.token_urlsafe(12)
+        return "voice", {"MediaId": media_id, "Format": "amr",
                          "Recognition": str(data.get("text") or "")}
     if kind == "location":
         return "location", {"Location_X": _number(data, "latitude"), "Location_Y": _number(data, "longitude"),

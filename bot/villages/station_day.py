@@ -1,13 +1,17 @@
 """When a village's station team next comes: the weekly (or fortnightly) station day, in China time.
 
 The rule lives on the roster: a township's weekday and half-day, a village's place, and for a
-remote village a fortnight counted from its anchor date. ``config.yaml`` adds exception dates
-under ``station_days.exceptions`` that cancel a station day or move it to another date.
+remote village a fortnight counted from its anchor date. Exceptions cancel a station day or move
+it to another date: those a leader makes by chat or the CLI (``StationDayChange`` rows, effective at
+once) come first, then ``station_days.exceptions`` in config; a station day on a public holiday
+then follows ``station_days.on_holiday`` (skip, or the next working day).
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.timefmt import CHINA
+from sqlalchemy import inspect, select
+
+from bot.timefmt import CHINA, HolidayCalendarMissing, holiday_name, is_working_day
 
 WEEKDAY_NAMES = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 HALF_NAMES = {"morning": "上午", "afternoon": "下午"}
@@ -34,6 +38,7 @@ class StationDayInfo:
     weekday_name: str
     half: str
     place: str
+    regular: date | None = None  # the rule's date this one replaces (itself when not moved)
 
     @property
     def text(self) -> str:
@@ -78,39 +83,84 @@ def _regular_days(village, start: date):
         yield day
 
 
-def _actual(day: date, village, exceptions: dict) -> tuple[date, str, str] | None:
+def _changes(village) -> dict:
+    """The village's stored changes by the regular date they replace (the latest wins)."""
+    from models import StationDayChange  # models import nothing above them; we import them late
+
+    state = inspect(village, raiseerr=False)  # plain objects (tests, previews) have no stored changes
+    session = state.session if state is not None else None
+    if session is None or village.id is None:
+        return {}
+    rows = session.scalars(select(StationDayChange).where(StationDayChange.village_id == village.id)
+                           .order_by(StationDayChange.id))
+    return {row.day: row for row in rows}
+
+
+def _on_holiday(day: date, rule: str) -> date | None:
+    """Where a regular station day on a public holiday goes: itself, nowhere (skip) or the next working day."""
+    try:
+        if rule == "keep" or holiday_name(day) is None:
+            return day
+    except HolidayCalendarMissing:
+        return day  # a year not yet published: keep the rule's day
+    if rule == "skip":
+        return None
+    later = day + timedelta(days=1)
+    while not is_working_day(later):
+        later += timedelta(days=1)
+    return later
+
+
+def _actual(day: date, village, exceptions: dict, changes: dict, on_holiday: str) -> tuple[date, str, str] | None:
     """The (date, half, place) a regular station day really falls on, or None when cancelled."""
     half, place = village.township.station_half, village.place
+    if (change := changes.get(day)) is not None:
+        if change.moved_to is None:
+            return None
+        return change.moved_to, change.half or half, change.place or place
     rule = _exception_for(day, village, exceptions)
     if rule is None:
-        return day, half, place
+        moved = _on_holiday(day, on_holiday)
+        return None if moved is None else (moved, half, place)
     if rule.get("cancel") or not rule.get("moved_to"):
         return None
     return _as_date(rule["moved_to"]), rule.get("half") or half, rule.get("place") or place
 
 
-def next_station_day(village, after: datetime, exceptions: dict) -> StationDayInfo:
-    """The first station day of ``village`` not yet over at ``after`` (an aware datetime).
+def upcoming_station_days(village, after: datetime, station_days: dict, count: int = 1) -> list[StationDayInfo]:
+    """The first ``count`` station days of ``village`` not yet over at ``after`` (an aware datetime).
 
-    ``exceptions`` is config's ``station_days.exceptions`` mapping, or the whole ``station_days``
-    block (its ``exceptions`` key is then used).
+    ``station_days`` is config's ``station_days`` block (or just its ``exceptions`` mapping).
     """
     if after.tzinfo is None:
-        raise ValueError("next_station_day needs an aware datetime")
-    if "exceptions" in (exceptions or {}):
-        exceptions = exceptions["exceptions"]
+        raise ValueError("station days need an aware datetime")
+    block = station_days or {}
+    if "exceptions" in block or "on_holiday" in block:
+        exceptions, on_holiday = block.get("exceptions") or {}, block.get("on_holiday", "keep")
+    else:
+        exceptions, on_holiday = block, "keep"
     local = after.astimezone(CHINA)
-    best = None
+    changes = _changes(village)
+    found = []
     for day in _regular_days(village, local.date()):
-        actual = _actual(day, village, exceptions or {})
+        actual = _actual(day, village, exceptions, changes, on_holiday)
         if actual is None:
             continue
         moved_day, half, place = actual
         ends = datetime.combine(moved_day, HALF_ENDS[half], CHINA)
-        if ends > local and (best is None or ends < best[0]):
-            best = (ends, half, place)
-    if best is None:
+        if ends > local:
+            found.append((ends, half, place, day))
+    found.sort()
+    return [StationDayInfo(ends.date(), WEEKDAY_NAMES[ends.weekday()], HALF_NAMES[half], place, day)
+            for ends, half, place, day in found[:count]]
+
+
+def next_station_day(village, after: datetime, exceptions: dict) -> StationDayInfo:
+    """The first station day of ``village`` not yet over at ``after`` (an aware datetime).
+
+    ``exceptions`` is config's ``station_days`` block, or just its ``exceptions`` mapping.
+    """
+    days = upcoming_station_days(village, after, exceptions)
+    if not days:
         raise NoStationDay(f"no station day for village {village.name} within {HORIZON_WEEKS} weeks")
-    ends, half, place = best
-    moved_day = ends.date()
-    return StationDayInfo(moved_day, WEEKDAY_NAMES[moved_day.weekday()], HALF_NAMES[half], place)
+    return days[0]

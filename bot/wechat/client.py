@@ -189,6 +189,24 @@ class WeChatApi:
         result = self._call(self._official, lambda c: c.media.upload("image", (filename, png_bytes, "image/png")))
         return self._field(result, "media_id")
 
+    def get_media(self, media_id: str) -> tuple[bytes, str]:
+        """Download a temporary media file (WeChat keeps them 3 days): its bytes and content type."""
+        res = self._call(self._official, lambda c: c.media.download(media_id), raw=True)
+        if isinstance(res, dict) and res.get("video_url"):  # a video comes as a link to WeChat's CDN
+            res = self._download(res["video_url"])
+        if isinstance(res, dict) or not res.content:  # a JSON answer without errcode is no file either
+            raise WeChatApiError(None, "answer holds no media")
+        return res.content, res.headers.get("Content-Type", "application/octet-stream").split(";")[0]
+
+    def _download(self, url: str) -> requests.Response:
+        """Fetch a file by the plain link WeChat gave (it carries no token)."""
+        try:
+            answer = self._official._http.get(url, timeout=self._official.timeout)
+            answer.raise_for_status()
+        except requests.RequestException as error:
+            raise WeChatApiError(None, f"download failed: {error.__class__.__name__}") from error
+        return answer
+
     def create_qrcode(self, scene: str) -> tuple[str, str]:
         """Create a permanent QR code for a string scene; returns (ticket, url)."""
         payload = {"action_name": "QR_LIMIT_STR_SCENE", "action_info": {"scene": {"scene_str": scene}}}
@@ -216,8 +234,11 @@ class WeChatApi:
             raise WeChatApiError(None, f"answer has no {name}")
         return result[name]
 
-    def _call(self, client: _SharedTokenMixin, call) -> dict:
-        """Run ``call(client)``; on a token error refresh once and retry once; map every failure."""
+    def _call(self, client: _SharedTokenMixin, call, raw: bool = False) -> dict:
+        """Run ``call(client)``; on a token error refresh once and retry once; map every failure.
+
+        ``raw``: the answer may be a file (wechatpy then returns the HTTP response itself).
+        """
         try:
             used = client.access_token
             try:
@@ -237,7 +258,7 @@ class WeChatApi:
         except redis.RedisError as error:
             # The token store is down or busy: a transient failure, like a network error.
             raise WeChatApiError(None, f"token store unavailable: {error.__class__.__name__}") from error
-        if not isinstance(result, dict):
+        if not isinstance(result, dict) and not raw:
             raise WeChatApiError(None, "answer is not JSON")
         return result
 

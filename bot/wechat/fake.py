@@ -106,6 +106,7 @@ class FakeWeChatState:
         self._last_inbound: dict[str, float] = {}
         self._cs_sent: dict[str, int] = {}
         self._media: dict[str, tuple[str, bytes]] = {}
+        self._videos: set[str] = set()  # media/get answers these with a video_url, as WeChat does
         self._msgids = itertools.count(1000001)
 
     # -- configuration and scenario control ---------------------------------------------
@@ -256,7 +257,13 @@ class FakeWeChatState:
         media_id = "FAKE_MEDIA_" + secrets.token_urlsafe(24)
         with self._lock:
             self._media[media_id] = (content_type, data)
+            if media_type in ("video", "shortvideo"):
+                self._videos.add(media_id)
         return media_id
+
+    def is_video(self, media_id: str) -> bool:
+        with self._lock:
+            return media_id in self._videos
 
     def get_media(self, media_id: str) -> tuple[str, bytes] | None:
         with self._lock:
@@ -405,9 +412,12 @@ def create_fake_app(state: FakeWeChatState | None = None) -> Flask:
 
     @endpoint("/cgi-bin/media/get", ["GET"], (OFFICIAL, WECOM))
     def media_get(_body):
-        stored = state.get_media(request.args.get("media_id", ""))
+        media_id = request.args.get("media_id", "")
+        stored = state.get_media(media_id)
         if stored is None:
             return _error(40007)
+        if state.is_video(media_id):  # WeChat gives a video as a link to download, not the bytes
+            return {"video_url": f"{request.host_url}_fake/video/{media_id}"}
         return Response(stored[1], mimetype=stored[0])
 
     @endpoint("/cgi-bin/menu/create", ["POST"], (OFFICIAL,))
@@ -456,6 +466,21 @@ def create_fake_app(state: FakeWeChatState | None = None) -> Flask:
             return jsonify(error="openid required"), 400
         state.user_activity(data["openid"], data.get("at"))
         return jsonify(ok=True)
+
+    @app.get("/_fake/video/<media_id>")
+    def fake_video(media_id):
+        """A video's bytes, where media/get's ``video_url`` points (WeChat's CDN, no token)."""
+        stored = state.get_media(media_id) if state.is_video(media_id) else None
+        return Response(stored[1], mimetype=stored[0]) if stored else (jsonify(error="no such video"), 404)
+
+    @app.post("/_fake/media")
+    def fake_media():
+        """Store a file as if a user had sent it (a photo, a voice message): returns its media_id."""
+        data = request.get_data()
+        if not data:
+            return jsonify(error="file bytes required"), 400
+        kind = request.args.get("type", "image")
+        return jsonify(media_id=state.store_media(kind, request.mimetype or "application/octet-stream", data))
 
     @app.post("/_fake/config")
     def fake_config():
@@ -509,6 +534,10 @@ class FakeWeChatServer:
 
     def configure(self, **options) -> None:
         self.state.configure(**options)
+
+    def add_media(self, data: bytes, content_type: str, kind: str = "image") -> str:
+        """A file the fake serves from ``media/get``, as if a user had sent it; its media_id."""
+        return self.state.store_media(kind, content_type, data)
 
     def reset(self) -> None:
         self.state.reset()

@@ -2,13 +2,13 @@
 team member is listed under (routing as the card says).
 
 Revision ID: 0002_cadres2
-Revises: 0001
+Revises: 0003_setup
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_cadres2"
-down_revision = "0001"
+down_revision = "0003_setup"  # chained after main's migrations when merged
 branch_labels = None
 depends_on = None
 
