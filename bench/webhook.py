@@ -9,7 +9,6 @@ rotating). In ``complaint`` mode every message is a villager's complaint that be
 ratio to the echo.
 """
 import argparse
-import csv
 import os
 import re
 import signal
@@ -26,13 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import scratch_database  # noqa: E402
-from bot.migrate import upgrade  # noqa: E402
+from bot.cases.training import read_rows, training_files  # noqa: E402
 from bot.db import make_sessionmaker  # noqa: E402
+from bot.migrate import upgrade  # noqa: E402
 from models import Resident, Village  # noqa: E402
 from tests import roster_fixture  # noqa: E402
 
 TOKEN = "benchtoken"
-DATA = Path(os.environ.get("BOT_TRAINING_DATA", ROOT.parent / "shared" / "data"))
 
 
 def free_port() -> int:
@@ -57,13 +56,12 @@ def database(kind: str, folder: Path) -> str:
 
 
 def texts_file(mode: str, folder: Path) -> Path:
-    """One message per line: complaint titles from the shared data set (short, like chat), or 帮助."""
+    """One message per line: complaint titles from the shipped data set (short, like chat), or 帮助."""
     path = folder / "texts.txt"
     if mode == "help":
         path.write_text("帮助\n", encoding="utf-8")
         return path
-    with open(DATA / "complaint_titles.csv", encoding="utf-8") as f:
-        titles = [row["title"].replace("]]>", "") for row in csv.DictReader(f) if row["title"].strip()]
+    titles = [row.title.replace("]]>", "") for row in read_rows(training_files()[-1]) if row.title.strip()]
     path.write_text("\n".join(titles[:3000]) + "\n", encoding="utf-8")
     return path
 

@@ -48,10 +48,11 @@ def build_runtime(settings: Settings) -> Runtime:
     engine = make_engine(settings.database_url)
     client = redis_client(redis_url)
     wechat = settings.config["wechat"]
+    Session = make_sessionmaker(engine)
     return Runtime(
         settings=settings,
         engine=engine,
-        Session=make_sessionmaker(engine),
+        Session=Session,
         redis=client,
         protocol=Protocol(
             settings.wechat_token, settings.wechat_app_id, settings.wechat_aes_key,
@@ -59,14 +60,17 @@ def build_runtime(settings: Settings) -> Runtime:
         ),
         registry=build_registry(),
         dedupe=Dedupe(client, wechat["dedupe_ttl_seconds"]),
-        services={"redis_url": redis_url, "redis": client, "classifier": load_classifier(settings)},
+        services={"redis_url": redis_url, "redis": client, "classifier": load_classifier(settings, Session)},
     )
 
 
-def load_classifier(settings: Settings):
-    """The classifier: config's keyword rules plus the trained model in instance/, if there is one."""
+def load_classifier(settings: Settings, Session):
+    """The classifier: config's keyword rules plus the live model (the database's, else instance/'s file)."""
     from bot.cases.classifier import Classifier
+    from bot.cases.model_store import LiveClassifier
 
     model = settings.instance_path / "classifier.joblib"
-    return Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None,
-                                  cache_dir=settings.instance_path)
+    rules = settings.config.get("classifier") or {}
+    base = Classifier.from_config(settings.config.get("categories") or {}, model if model.exists() else None,
+                                  min_confidence=rules.get("min_confidence", 0.4), cache_dir=settings.instance_path)
+    return LiveClassifier(base, Session, check_seconds=rules.get("reload_check_seconds", 10))

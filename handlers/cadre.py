@@ -125,11 +125,24 @@ def escalate(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     return context.text("cadre_done", action=action_label(context, entry.action), number=case.number)
 
 
-@case_command("reclassify", needs_text=True)
+@case_command("reclassify")
 def reclassify(case: Case, text: str, cadre: Cadre, context: Context) -> str:
-    """Correct the category (kept as a training label); an unaccepted case is routed anew."""
+    """Correct the category (kept as a training label); an unaccepted case is routed anew.
+    Bare ``改类 N`` offers the classifier's suggestions."""
+    if not text:
+        case_life.check(context.session, case, cadre, "reclassify")
+        return _reclassify_choices(case, context.config["categories"], context)
     case_life.recategorise(context.session, case, cadre, text, context.config, context.now)
     return context.text("cadre_reclassified", number=case.number, category=text)
+
+
+def _reclassify_choices(case: Case, categories: dict, context: Context) -> str:
+    """The reply to a bare 改类 N: the suggested categories, else every category."""
+    suggested = [c for c in (case.suggested or []) if c in categories and c != case.category]
+    if suggested:
+        return context.text("cadre_reclassify_choices", number=case.number, category=case.category,
+                            choices="、".join(suggested), first=suggested[0])
+    return context.text("cadre_reclassify_usage", number=case.number, choices="、".join(categories))
 
 
 @case_command("resolve", needs_text=True)

@@ -5,6 +5,7 @@ on that.
 """
 from models.abuse import BannedUser
 from models.base import Base, utcnow
+from models.classifier import ClassifierModel
 from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
 from models.media import MediaFile
@@ -13,7 +14,8 @@ from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, StationDayChange, Team, Township, Village
 
 __all__ = [
-    "BannedUser", "Base", "utcnow", "Case", "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage", "MediaFile",
+    "BannedUser", "Base", "utcnow", "ClassifierModel", "Case", "CaseCounter", "CaseEvent", "CaseReporter",
+    "Escalation", "InboundMessage", "MediaFile",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "StationDayChange", "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

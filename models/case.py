@@ -48,6 +48,7 @@ class Case(Base):
     category: Mapped[str] = mapped_column(String(32))
     confidence: Mapped[float] = mapped_column(default=0.0)
     explanation: Mapped[list[str]] = mapped_column(JSON, default=list)  # words that decided the category
+    suggested: Mapped[list[str]] = mapped_column(JSON, default=list)  # likeliest categories, offered when 待分类
     state: Mapped[str] = mapped_column(String(24), default="received")
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"), index=True)  # routed to, not yet accepted
     assignee: Mapped[Cadre | None] = relationship(foreign_keys=[assignee_id])

@@ -1,4 +1,5 @@
-"""Classifier: explanations, corrections, editable keywords, odd input, and the train/evaluate commands."""
+"""Classifier: explanations, corrections, editable keywords, odd input, normalised reading, the shipped
+data and its fixed split, and the train/evaluate commands."""
 import csv
 import random
 from pathlib import Path
@@ -7,10 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cases import classifier as clf
+from bot.cases import training
 from bot.commands.classifier import classifier as classifier_cli
-
-DATA = clf.training_data_dir() / "complaints.csv"
-needs_data = pytest.mark.skipif(not DATA.is_file(), reason="shared training data not present")
 
 CATEGORIES = {
     "教育文体": {"keywords": {"学校": 2, "补课": 3}},
@@ -34,7 +33,7 @@ SMALL = [
 @pytest.fixture(scope="module")
 def small_model():
     """A model trained on a handful of messages: enough to exercise the learned path quickly."""
-    return clf.train(SMALL, categories=CATEGORIES)
+    return training.train(SMALL, categories=CATEGORIES)
 
 
 def test_explanation_names_words_in_the_text(small_model):
@@ -59,13 +58,13 @@ def test_a_correction_and_retraining_change_the_prediction(small_model):
     before = clf.Classifier({}, small_model, min_confidence=0.0).classify(text).category
     target = "环境保护" if before != "环境保护" else "教育文体"
     corrected = "村里养鸡场的鸡蛋价格乱涨"
-    retrained = clf.train(SMALL, corrections=[(corrected, target)])
+    retrained = training.train(SMALL, corrections=[(corrected, target)])
     after = clf.Classifier({}, retrained, min_confidence=0.0).classify(text).category
     assert after == target != before
 
 
 def test_a_correction_can_teach_a_new_category(small_model):
-    retrained = clf.train(SMALL, corrections=[("村头的水井被人投了东西", "治安")])
+    retrained = training.train(SMALL, corrections=[("村头的水井被人投了东西", "治安")])
     assert "治安" in retrained.labels
     assert clf.Classifier({}, retrained, min_confidence=0.0).classify("水井被人投了东西").category == "治安"
 
@@ -107,19 +106,17 @@ def test_tokens_drop_punctuation():
 
 
 def _subset(tmp_path: Path, n: int, seed: int) -> Path:
-    """A stratified-enough random subset of the shared data, written to a CSV."""
-    with open(DATA, encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    """A random subset of the shipped data, written to a plain CSV."""
+    rows = training.read_rows(training.DATA_DIR / "complaints.csv.xz")
     random.Random(seed).shuffle(rows)
     path = tmp_path / f"subset{seed}.csv"
     with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["title", "body", "label"], extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows[:n])
+        writer = csv.writer(f)
+        writer.writerow(["title", "body", "label"])
+        writer.writerows((r.title, r.body, r.label) for r in rows[:n])
     return path
 
 
-@needs_data
 def test_cli_train_then_evaluate_on_a_test_csv(tmp_path):
     runner = CliRunner()
     out = tmp_path / "model.joblib"
@@ -133,7 +130,6 @@ def test_cli_train_then_evaluate_on_a_test_csv(tmp_path):
     assert 0.3 < float(macro[0].split()[1]) <= 1.0  # better than chance (1/7) even on 300 rows
 
 
-@needs_data
 def test_cli_cross_validation_prints_per_class_and_confusion(tmp_path):
     result = CliRunner().invoke(classifier_cli, ["evaluate", "--data", str(_subset(tmp_path, 200, 3)), "--folds", "2"])
     assert result.exit_code == 0, result.output
@@ -142,7 +138,7 @@ def test_cli_cross_validation_prints_per_class_and_confusion(tmp_path):
 
 def test_ensure_model_without_data_falls_back_to_rules(tmp_path, monkeypatch):
     monkeypatch.setenv("BOT_TRAINING_DATA", str(tmp_path / "nowhere"))
-    assert clf.ensure_model(tmp_path / "m.joblib", CATEGORIES) is None
+    assert training.ensure_model(tmp_path / "m.joblib", CATEGORIES) is None
     assert not (tmp_path / "m.joblib").exists()
 
 
@@ -150,7 +146,8 @@ def test_features_add_the_dictionary_subwords_of_long_words():
     feats = clf._features(clf.tokens("我交了养老保险"))
     assert {"养老保险", "养老", "保险", "交 养老保险"} <= set(feats)
     assert "我" not in feats  # a stop word
-    assert all(" " in f or f in "我交了养老保险" for f in feats)
+    assert all(" " in f or f.lstrip(clf.CHAR_MARK) in "我交了养老保险" for f in feats)
+    assert {"#养", "#养老", "#老保"} <= set(feats)  # character n-grams, marked apart from words
 
 
 def test_ensure_model_retrains_a_model_file_from_an_older_version(small_model, tmp_path, monkeypatch):
@@ -165,8 +162,85 @@ def test_ensure_model_retrains_a_model_file_from_an_older_version(small_model, t
     fields = {k: v for k, v in small_model.__dict__.items() if not k.startswith("_")}  # not the cached names
     old = clf.LinearModel(**{**fields, "version": clf.MODEL_VERSION - 1})
     old.save(path)
-    assert clf.ensure_model(path, CATEGORIES) == path
+    assert training.ensure_model(path, CATEGORIES) == path
     assert clf.LinearModel.load(path).version == clf.MODEL_VERSION
     written = path.stat().st_mtime_ns
-    assert clf.ensure_model(path, CATEGORIES) == path  # current: kept as it is
+    assert training.ensure_model(path, CATEGORIES) == path  # current: kept as it is
     assert path.stat().st_mtime_ns == written
+
+
+def test_traditional_and_full_width_text_reads_as_simplified(small_model):
+    judge = clf.Classifier(CATEGORIES, small_model, min_confidence=0.0)
+    simplified = judge.classify("化工厂夜里偷偷排污，河水发黑")
+    assert judge.classify("化工廠夜裡偷偷排污，河水發黑") == simplified
+    assert judge.classify("化工厂夜里偷偷排污，河水发黑") == simplified  # full-width comma
+
+
+def test_the_explanation_names_jieba_words_although_character_ngrams_vote(small_model):
+    text = "养猪场粪水排进水渠"
+    result = clf.Classifier(CATEGORIES, small_model, min_confidence=0.0).classify(text)
+    assert result.category == "环境保护"
+    words = set(clf.tokens(text))
+    assert result.explanation and set(result.explanation) <= words
+    assert not any(w.startswith(clf.CHAR_MARK) for w in result.explanation)
+
+
+def test_low_confidence_is_unsorted_with_the_two_likeliest_suggested(small_model):
+    text = "学校旁边的工厂排污"
+    sure = clf.Classifier(CATEGORIES, small_model, min_confidence=0.0).classify(text)
+    unsure = clf.Classifier(CATEGORIES, small_model, min_confidence=0.99).classify(text)
+    assert unsure.category == clf.UNSORTED and unsure.confidence == sure.confidence
+    assert set(unsure.suggestions) == {"教育文体", "环境保护"} and unsure.suggestions[0] == sure.category
+
+
+def test_the_shipped_data_is_found_without_any_outside_folder(monkeypatch):
+    monkeypatch.delenv("BOT_TRAINING_DATA", raising=False)
+    files = training.training_files()
+    assert [f.name for f in files] == ["complaints.csv.xz", "complaint_titles.csv.xz"]
+    assert all(training.DATA_DIR in f.parents for f in files)
+    assert sum(f.stat().st_size for f in training.DATA_DIR.iterdir()) < 5_000_000
+    rows = training.read_rows(files[0])
+    assert len(rows) == 6027 and {r.label for r in rows} >= {"城乡建设", "交通运输", "卫生计生"}
+
+
+def test_the_test_split_is_fixed_and_holds_out_repeated_titles():
+    def chars(start: int) -> str:
+        return "".join(chr(start + k) for k in range(5))
+
+    rows = [training.Row(chars(0x4E00 + 5 * i), f"{chars(0x6000 + 5 * i)}，关于村里的事情", "城乡建设")
+            for i in range(200)]
+    held = [r for r in rows if training.is_test(r)]
+    assert 20 < len(held) < 60  # about one in five
+    assert [training.is_test(r) for r in rows] == [training.is_test(r) for r in rows]
+    kept = next(r for r in rows if not training.is_test(r))
+    repeats = [training.Row(held[0].title, "", "城乡建设"), training.Row(kept.title, "", "城乡建设")]
+    data = training.split(rows + repeats)
+    train_texts = {text for text, _ in data.train}
+    assert held[0].title not in train_texts  # its message is held out, so its repeated title is too
+    assert kept.title in train_texts
+    assert held[0].title in {text for text, _ in data.test["title only"]}
+    assert {text for text, _ in data.test["body[:60]"]} == {r.body[:60] for r in held}
+    assert not train_texts & {text for text, _ in data.test["title+body"]}
+
+
+def test_cli_evaluate_without_options_scores_the_fixed_split(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    subset = _subset(tmp_path, 400, 4)
+    (data / "complaints.csv").write_bytes(subset.read_bytes())
+    monkeypatch.setenv("BOT_TRAINING_DATA", str(data))
+    out = tmp_path / "model.joblib"
+    runner = CliRunner()
+    result = runner.invoke(classifier_cli, ["train", "--no-corrections", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    held = len(training.load_split().test["title+body"])
+    assert f"已训练：{400 - held} 条样本" in result.output  # the held-out rows are never trained on
+    result = runner.invoke(classifier_cli, ["evaluate", "--model", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("macro-F1 ") and f"样本数 {held}" in result.output
+    assert "正文前60字" in result.output and "覆盖率" in result.output
+
+
+def test_cli_evaluate_refuses_a_missing_model(tmp_path):
+    result = CliRunner().invoke(classifier_cli, ["evaluate", "--model", str(tmp_path / "none.joblib")])
+    assert result.exit_code != 0 and "模型文件不存在" in result.output

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot.cases import permissions
+from bot.cases.classifier import UNSORTED
 from bot.cases.outbox import notify_event
 from bot.cases.routing import county_supervisors, route_why, township_handler
 from bot.media.attachments import track
@@ -133,6 +134,11 @@ def _check(session, case: Case, cadre: Cadre, action: str) -> None:
         raise NotAllowed(case, action)
 
 
+def check(session, case: Case, cadre: Cadre, action: str) -> None:
+    """Refuse as the move would, without moving: for replies that only offer it (a bare 改类 N)."""
+    _check(session, case, cadre, action)
+
+
 def _step(session, case: Case, cadre: Cadre, action: str, now: datetime, note: str = "",
           data: dict | None = None) -> CaseEvent:
     """Lock, check, and move the case by a cadre's action."""
@@ -199,10 +205,13 @@ def assign(session, case: Case, cadre: Cadre | None, config: dict, now: datetime
     entry = apply(session, case, action, actor_kind="cadre" if actor else "system",
                   actor_id=actor.id if actor else None, now=now, note=note, data=data)
     if cadre is not None:
+        texts = config["texts"]
         transferred = action == "transfer" and actor is not None
         key, title = ("push_transferred", "转办给您") if transferred else ("push_new_case", "新案件")
-        notify_event(session, entry, cadre, "new_case", config["texts"][key].format(
-            **case_fields(case), by=actor.name if actor else ""), title=f"{title} {case.village.name}·{case.category}")
+        content = texts[key].format(**case_fields(case), by=actor.name if actor else "")
+        if case.suggested and case.category == UNSORTED:  # 待分类: offer the classifier's two likeliest
+            content += "\n" + texts["push_new_case_unsorted"].format(number=case.number, choices="、".join(case.suggested))
+        notify_event(session, entry, cadre, "new_case", content, title=f"{title} {case.village.name}·{case.category}")
     return entry
 
 

@@ -1,35 +1,37 @@
-"""Complaint classifier: editable keyword rules plus a learned linear model over jieba words.
+"""Complaint classifier, inference side: what a web process or worker loads to classify a message.
 
-Rules come from the `categories:` block of config.yaml and decide when they fire strongly; a
-linear model over jieba unigrams and bigrams (trained from labelled CSVs and `改类` corrections)
-decides otherwise. The model is NB-SVM style: per category, a linear SVM over TF-IDF features scaled
-by their naive-Bayes log-count ratio, folded back into one weight per feature and category, so
-inference is a plain sparse dot product. Unigrams include the dictionary sub-words of long words
-(what jieba's search mode adds: 养老保险 also gives 养老, 保险), which helps short messages most.
+Editable keyword rules (the `categories:` block of the config) decide when they fire strongly; a
+learned linear model decides otherwise. The model is NB-SVM style, one weight per feature and
+category, so inference is a plain sparse dot product over the features of the normalised text:
+jieba words (with the dictionary sub-words of long words, as jieba's search mode adds them),
+adjacent word pairs, and character uni- and bigrams, which carry short chat messages whose words
+jieba splits oddly. Confidence is a softmax whose temperature was fitted on held-out folds
+(bot/cases/training.py, which also trains and evaluates). The explanation a cadre sees names the
+jieba words of the message that pushed hardest towards the category (a character n-gram counts
+for the words that contain it).
 """
 from __future__ import annotations
 
-import csv
+import io
 import logging
-import math
 import os
 import re
-from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import jieba
 import joblib
 import numpy as np
+
+from bot.reading.normalise import normalise
 
 log = logging.getLogger(__name__)
 
 UNSORTED = "待分类"
 DEFAULT_MIN_CONFIDENCE = 0.4
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_MODEL_PATH = ROOT / "instance" / "classifier.joblib"
 # Rules overrule the model only when the best category's keyword weight is this high and clearly
 # ahead of the runner-up; below that the learned weights are more accurate (see bench/classify.py).
 STRONG_SCORE = 15
@@ -41,17 +43,15 @@ MODEL_SURE = 0.7
 # Words too common to explain anything.
 STOP_WORDS = frozenset("的 了 是 在 我 我们 你 您 他 她 它 有 和 就 不 也 都 这 那 啊 吗 呢 吧 着 被 把 给 对 让 "
                        "与 及 或 请 好 要 会 能 说 为 个 一个 没有 什么 问题 反映".split())
-# Held-out docs used to calibrate confidence; more adds training time, not accuracy of one scalar.
-CALIBRATION_DOCS = 4000
 # Very long texts cost jieba time without adding signal; the opening carries the complaint.
 MAX_CHARS = 2000
-# The learned model only ever sees this much of a message at once in short-message training copies.
-SHORT_PREFIX = 60
-# A cadre's correction counts as this many ordinary samples, so a few corrections take effect.
-CORRECTION_WEIGHT = 8
-# Smoothing of the naive-Bayes log-count ratios that scale each category's features.
-NB_ALPHA = 1.0
-MODEL_VERSION = 2
+MODEL_VERSION = 3
+# Character n-gram features are marked so they never collide with a one-character jieba word.
+CHAR_MARK = "#"
+CHAR_NGRAMS = (1, 2)
+# Character n-grams serve short messages (jieba splits chat oddly); over a long message the words
+# suffice, so only its opening is read by character, which keeps long messages fast.
+CHAR_SPAN = 120
 # Explanations are built from this many of the features that pushed hardest towards the category.
 EXPLAIN_FEATURES = 40
 
@@ -105,14 +105,28 @@ def _subwords(word: str) -> tuple[str, ...]:
 
 
 def _features(words: list[str]) -> list[str]:
-    """Unigrams (with the sub-words of long words) and adjacent bigrams; stop words, numbers and
-    masked place names folded away."""
-    words = ["<num>" if w.isdigit() else w for w in words if w not in STOP_WORDS and not _MASKED_PLACE.match(w)]
-    feats = words + [f"{a} {b}" for a, b in zip(words, words[1:])]
-    for w in words:
+    """Word unigrams (with the sub-words of long words) and adjacent pairs, stop words, numbers and
+    masked place names folded away; then the character n-grams of the message's words."""
+    kept = ["<num>" if w.isdigit() else w for w in words if w not in STOP_WORDS and not _MASKED_PLACE.match(w)]
+    feats = kept + [f"{a} {b}" for a, b in zip(kept, kept[1:])]
+    for w in kept:
         if len(w) > 2:
             feats += _subwords(w)
+    chars = "".join(words)[:CHAR_SPAN]
+    for n in CHAR_NGRAMS:
+        feats += [CHAR_MARK + chars[i:i + n] for i in range(len(chars) - n + 1)]
     return feats
+
+
+def _within_span(words: list[str]) -> list[str]:
+    """The words of the message's opening that its character n-grams come from."""
+    kept, length = [], 0
+    for word in words:
+        if length >= CHAR_SPAN:
+            break
+        kept.append(word)
+        length += len(word)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,7 @@ class Classification:
     category: str
     confidence: float
     explanation: tuple[str, ...]
+    suggestions: tuple[str, ...] = ()  # the likeliest categories, best first (offered when unsorted)
 
 
 @dataclass
@@ -157,174 +172,39 @@ class LinearModel:
             self.__dict__["_names"] = names
         return names
 
+    def dumps(self) -> bytes:
+        """The model as compressed bytes (what the model store keeps)."""
+        fields = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        buffer = io.BytesIO()
+        # one joined string instead of a dict: unpickling 200k small objects takes seconds
+        joblib.dump({**fields, "vocabulary": "\n".join(self.feature_names())}, buffer, compress=3)
+        return buffer.getvalue()
+
+    @classmethod
+    def loads(cls, blob: bytes) -> "LinearModel":
+        """Read a model written by ``dumps``."""
+        data = joblib.load(io.BytesIO(blob))
+        words = data["vocabulary"].split("\n") if data["vocabulary"] else []
+        data["vocabulary"] = {w: i for i, w in enumerate(words)}
+        return cls(**data)
+
     def save(self, path: str | Path) -> Path:
-        """Write the model with joblib (compressed)."""
+        """Write the model to a file."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fields = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
-        # one joined string instead of a dict: unpickling 200k small objects takes seconds
-        joblib.dump({**fields, "vocabulary": "\n".join(self.feature_names())}, path, compress=3)
+        path.write_bytes(self.dumps())
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> "LinearModel":
-        """Read a model written by ``save``."""
-        data = joblib.load(path)
-        words = data["vocabulary"].split("\n") if data["vocabulary"] else []
-        data["vocabulary"] = {w: i for i, w in enumerate(words)}
-        return cls(**data)
+        """Read a model file written by ``save``."""
+        return cls.loads(Path(path).read_bytes())
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
     """Numerically stable softmax."""
     e = np.exp(x - x.max())
     return e / e.sum()
-
-
-def short_copy(text: str) -> str | None:
-    """The opening of a long text, trained on as its own sample so short chat messages are learned too."""
-    return text[:SHORT_PREFIX] if len(text) > SHORT_PREFIX * 1.5 else None
-
-
-def _expand(samples: Iterable[tuple], weight: float) -> tuple[list, list, list]:
-    """Tokenise samples, adding a short-prefix copy of long ones so short chat messages are learned too."""
-    docs, labels, weights = [], [], []
-    for sample in samples:
-        text, label = sample[0], sample[1]
-        if not text or not label:
-            continue
-        words = tokens(text)
-        docs.append(_features(words)); labels.append(label); weights.append(weight)
-        if short_copy(text):
-            short = tokens(short_copy(text))
-            docs.append(_features(short)); labels.append(label); weights.append(weight)
-    return docs, labels, weights
-
-
-def _fit(docs, labels, weights, min_df: int):
-    """NB-SVM on feature lists: return the vectorizer, the classes, weights (n_features, n_classes), intercepts.
-
-    For each category, TF-IDF columns are scaled by the naive-Bayes log-count ratio r (how much more
-    often a feature occurs in that category's documents than in the others', sample weights counted)
-    and a one-vs-rest LinearSVC is fitted; r·w is then an ordinary linear weight on the TF-IDF input.
-    """
-    import scipy.sparse as sp
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.svm import LinearSVC
-
-    vec = TfidfVectorizer(analyzer=lambda feats: feats, sublinear_tf=True, min_df=min_df)
-    x = vec.fit_transform(docs)
-    present = x.copy()
-    present.data[:] = 1.0
-    y = np.asarray(labels)
-    w = np.asarray(weights, dtype=np.float64)
-    classes = np.array(sorted(set(labels)))
-    coef = np.zeros((x.shape[1], len(classes)), dtype=np.float32)
-    intercept = np.zeros(len(classes), dtype=np.float32)
-    for j, label in enumerate(classes):
-        pos = y == label
-        p = NB_ALPHA + present.T @ (w * pos)
-        q = NB_ALPHA + present.T @ (w * ~pos)
-        r = np.log(p / p.sum()) - np.log(q / q.sum())
-        svm = LinearSVC(C=1.0).fit(x @ sp.diags(r), pos, sample_weight=w)
-        coef[:, j] = r * svm.coef_.ravel()
-        intercept[j] = svm.intercept_[0]
-    return vec, classes, coef, intercept
-
-
-def _temperature(docs, labels, weights, min_df: int) -> float:
-    """Pick the softmax temperature that best turns SVM scores into probabilities on held-out data."""
-    from sklearn.model_selection import train_test_split
-
-    if len(set(labels)) < 2 or min(Counter(labels).values()) < 2 or len(docs) < 50:
-        return 5.0
-    idx = np.arange(len(docs))
-    size = min(0.5, CALIBRATION_DOCS / len(docs))
-    tr, te = train_test_split(idx, train_size=size, test_size=size, random_state=0, stratify=labels)
-    vec, classes, coef, intercept = _fit([docs[i] for i in tr], [labels[i] for i in tr], [weights[i] for i in tr],
-                                         min_df)
-    scores = np.asarray(vec.transform([docs[i] for i in te]) @ coef) + intercept
-    truth = np.searchsorted(classes, [labels[i] for i in te])
-    best, best_t = math.inf, 5.0
-    for t in (1, 2, 3, 4, 5, 6, 8, 10, 12, 15):
-        z = scores * t
-        z = z - z.max(axis=1, keepdims=True)
-        nll = -(z[np.arange(len(te)), truth] - np.log(np.exp(z).sum(axis=1))).mean()
-        if nll < best:
-            best, best_t = nll, float(t)
-    return best_t
-
-
-def train(samples: Iterable[tuple[str, str]], corrections: Iterable[tuple[str, str]] = (),
-          categories: dict | None = None, min_df: int = 2) -> LinearModel:
-    """Train the linear model from (text, label) pairs; ``corrections`` (改类) weigh more."""
-    if categories:
-        add_words(_keyword_table(categories))
-    docs, labels, weights = _expand(samples, 1.0)
-    c_docs, c_labels, c_weights = _expand(corrections, CORRECTION_WEIGHT)
-    # Rare words must still count when they come from corrections, so prune only on large data.
-    min_df = min_df if len(docs) >= 1000 and not c_docs else 1
-    return train_features(docs + c_docs, labels + c_labels, weights + c_weights, min_df)
-
-
-def train_features(docs: list[list[str]], labels: list[str], weights: list[float], min_df: int = 2) -> LinearModel:
-    """Train from already-extracted feature lists (the benchmark reuses one segmentation)."""
-    if len(set(labels)) < 2:
-        raise ValueError("training needs samples of at least two categories")
-    temperature = _temperature(docs, labels, weights, min_df)
-    vec, classes, coef, intercept = _fit(docs, labels, weights, min_df)
-    return LinearModel(labels=tuple(str(c) for c in classes), vocabulary={k: int(v) for k, v in vec.vocabulary_.items()},
-                       idf=vec.idf_.astype(np.float32), coef=coef, intercept=intercept, temperature=temperature)
-
-
-def read_csv_samples(path: str | Path) -> list[tuple[str, str]]:
-    """Read (text, label) pairs from a CSV with a label column and title and/or body columns."""
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        return [(_join(row.get("title"), row.get("body")), (row.get("label") or "").strip())
-                for row in csv.DictReader(f)]
-
-
-def _join(title: str | None, body: str | None) -> str:
-    """One message text from a title and a body, either of which may be missing."""
-    body = (body or "").replace("_x000D_", " ")
-    return " ".join(part.strip() for part in (title, body) if part and part.strip())
-
-
-def training_data_dir() -> Path:
-    """Where the shared labelled CSVs live: $BOT_TRAINING_DATA, else ../shared/data beside the repo."""
-    return Path(os.environ.get("BOT_TRAINING_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
-
-
-def default_training_files() -> list[Path]:
-    """The shared complaint CSVs that exist."""
-    data = training_data_dir()
-    return [p for p in (data / "complaints.csv", data / "complaint_titles.csv") if p.is_file()]
-
-
-def ensure_model(path: str | Path, categories: dict) -> Path | None:
-    """Train and save the model from the shared data if ``path`` is missing or was written by an older
-    version of this module (its features differ); None means rules only."""
-    path = Path(path)
-    files = default_training_files()
-    if path.is_file():
-        if not files or _model_version(path) == MODEL_VERSION:
-            return path
-        log.info("classifier: %s is from an older classifier version; retraining", path)
-    if not files:
-        log.warning("classifier: no model at %s and no training data in %s; using keyword rules only",
-                    path, training_data_dir())
-        return None
-    samples = [s for f in files for s in read_csv_samples(f)]
-    log.info("classifier: training on %d samples from %s", len(samples), ", ".join(map(str, files)))
-    return train(samples, categories=categories).save(path)
-
-
-def _model_version(path: Path) -> int | None:
-    """The version a model file was written with (None if unreadable)."""
-    try:
-        return joblib.load(path).get("version")
-    except Exception:  # noqa: BLE001 - any unreadable file is simply stale
-        return None
 
 
 def _keyword_table(categories: dict) -> dict[str, list[tuple[str, float]]]:
@@ -393,8 +273,8 @@ class Classifier:
             for start in range(n - size + 1) if word[start:start + size] in self._keywords))
 
     def classify(self, text: str) -> Classification:
-        """Classify one message; low confidence or no signal gives UNSORTED."""
-        return self.classify_words(tokens(text))
+        """Classify one message, read as normalised text; low confidence or no signal gives UNSORTED."""
+        return self.classify_words(tokens(normalise(text)))
 
     def classify_words(self, words: list[str]) -> Classification:
         """Classify an already segmented message (see ``tokens``)."""
@@ -403,15 +283,16 @@ class Classifier:
         top_cat, top = ranked[0] if ranked else (None, 0.0)
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         rule_conf = top / (top + second + 2.0)
+        rule_guess = tuple(c for c, _ in ranked[:2])
         model = self.model if self.use_model else None
         if top_cat and model is None:
-            return Classification(top_cat, round(rule_conf, 4), tuple(self._ranked_hits(hits[top_cat])))
+            return Classification(top_cat, round(rule_conf, 4), tuple(self._ranked_hits(hits[top_cat])), rule_guess)
         if model is None:
             return Classification(UNSORTED, 0.0, ())
         decision = self._model_decision(model, words)
         if top_cat and self._rules_win(model, top_cat, top, second, decision.confidence):
             category = top_cat if rule_conf >= self.min_confidence else UNSORTED
-            return Classification(category, round(rule_conf, 4), tuple(self._ranked_hits(hits[top_cat])))
+            return Classification(category, round(rule_conf, 4), tuple(self._ranked_hits(hits[top_cat])), rule_guess)
         return decision
 
     @staticmethod
@@ -427,33 +308,42 @@ class Classifier:
         return sorted(dict.fromkeys(words), key=lambda w: -weight[w])
 
     def _model_decision(self, model: LinearModel, words: list[str]) -> Classification:
-        """The linear model's label, its softmax confidence and the words that pushed it."""
+        """The linear model's label, its calibrated confidence, the words that pushed it, the top two."""
         raw, ids, weights = model.scores(words)
         if not len(ids):
             return Classification(UNSORTED, 0.0, ())
         probs = _softmax(raw * model.temperature)
-        best = int(probs.argmax())
+        order = np.argsort(-probs)
+        best = int(order[0])
         confidence = float(probs[best])
         category = str(model.labels[best])
         if category not in self.categories and self.categories:
             log.debug("classifier: model label %s is not configured", category)
         if confidence < self.min_confidence:
             category = UNSORTED
-        return Classification(category, round(confidence, 4), self._model_words(model, ids, weights, best))
+        suggestions = tuple(str(model.labels[i]) for i in order[:2])
+        return Classification(category, round(confidence, 4), self._model_words(model, words, ids, weights, best),
+                              suggestions)
 
     @staticmethod
-    def _model_words(model: LinearModel, ids: np.ndarray, weights: np.ndarray, label: int) -> tuple[str, ...]:
-        """Words whose features (alone or in a bigram, split evenly) pushed hardest towards ``label``."""
+    def _model_words(model: LinearModel, words: list[str], ids: np.ndarray, weights: np.ndarray,
+                     label: int) -> tuple[str, ...]:
+        """The message's jieba words whose features pushed hardest towards ``label``: a word pair's
+        weight is split between its two words, a character n-gram's among the words containing it."""
         contrib = weights * model.coef[ids, label]
         if len(ids) > EXPLAIN_FEATURES:  # only the strongest features can name the top words
             keep = np.argpartition(-contrib, EXPLAIN_FEATURES)[:EXPLAIN_FEATURES]
             ids, contrib = ids[keep], contrib[keep]
         names = model.feature_names()
+        candidates = [w for w in dict.fromkeys(_within_span(words)) if w not in STOP_WORDS and not w.isdigit()]
         per_word: dict[str, float] = {}
         for fid, value in zip(ids.tolist(), contrib.tolist()):
-            parts = names[fid].split(" ")
+            name = names[fid]
+            if name.startswith(CHAR_MARK) and len(name) > 1:
+                parts = [w for w in candidates if name[1:] in w]
+            else:
+                parts = [p for p in name.split(" ") if p != "<num>" and p not in STOP_WORDS]
             for part in parts:
-                if part != "<num>" and part not in STOP_WORDS:
-                    per_word[part] = per_word.get(part, 0.0) + value / len(parts)
+                per_word[part] = per_word.get(part, 0.0) + value / len(parts)
         ranked = sorted((w for w, v in per_word.items() if v > 0), key=lambda w: -per_word[w])
         return tuple(ranked[:5])

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.cases import case_life
 from bot.cases.case_life import assign, co_report, supplement
-from bot.cases.classifier import tokens
+from bot.cases.classifier import UNSORTED, tokens
 from bot.cases.routing import is_township_level, route_why
 from bot.media.attachments import track
 from bot.timefmt import working_days_after
@@ -131,6 +131,7 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     case = Case(number=next_number(session, village, now), state="received", village=village, resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
                 explanation=list(verdict.explanation), urgent=urgent,
+                suggested=list(verdict.suggestions) if verdict.category == UNSORTED else [],
                 hidden_complainant=is_township_level(config["categories"], verdict.category),
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)

@@ -28,6 +28,9 @@ from models import utcnow
 log = logging.getLogger(__name__)
 
 WEEKLY_KEY = "bot:schedules:weekly_summary:{date}"
+RETRAIN_KEY = "bot:schedules:retrain:{date}"
+# Retraining takes a minute or two on one core; RQ's default job timeout is three minutes.
+RETRAIN_TIMEOUT = 1800
 
 
 def _scan(write, now: datetime | None) -> int:
@@ -107,6 +110,29 @@ def weekly_summary_job(now: datetime | None = None) -> bool:
     return True
 
 
+def retrain_job(now: datetime | None = None) -> bool:
+    """Once a week at the configured time: retrain the classifier on the data plus every 改类."""
+    # scikit-learn: imported here, so only the worker that runs this job loads it
+    from bot.cases.retraining import retrain
+
+    runtime = current_runtime()
+    now = now or utcnow()
+    rule = (runtime.config.get("classifier") or {}).get("retrain") or {}
+    local = now.astimezone(CHINA)
+    if not rule or local.weekday() != rule["weekday"] or local.time() < clock(rule["at"]):
+        return False
+    key = RETRAIN_KEY.format(date=local.date().isoformat())
+    if not runtime.redis.set(key, "1", nx=True, ex=8 * 86400):
+        return False  # this week's retraining already ran
+    try:
+        with runtime.Session.begin() as session:
+            retrain(session, runtime.config, runtime.settings.instance_path / "classifier.joblib")
+    except BaseException:
+        runtime.redis.delete(key)  # let the next run try again
+        raise
+    return True
+
+
 def register(cron: CronScheduler, config: dict) -> list[CronJob]:
     """Register every timed job with RQ's cron scheduler."""
     rules = config["notifications"]["schedules"]
@@ -114,7 +140,7 @@ def register(cron: CronScheduler, config: dict) -> list[CronJob]:
     return [cron.register(periodic_relay_job, QUEUE, interval=rules["relay_interval_seconds"], result_ttl=0)] + [
         cron.register(job, QUEUE, interval=scan, result_ttl=600)
         for job in (station_eve_job, overdue_job, followup_job, weekly_summary_job)
-    ]
+    ] + [cron.register(retrain_job, QUEUE, interval=scan, result_ttl=600, job_timeout=RETRAIN_TIMEOUT)]
 
 
 # By the names ``python -m bot jobs`` knows them.

@@ -148,12 +148,12 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
 
 
 def train_once(instance: Path, env: dict) -> None:
-    """Train the classifier from the shared data on the first run (later runs reuse the model)."""
-    from bot.cases.classifier import default_training_files, ensure_model
+    """Train the classifier from the shipped data on the first run (later runs reuse the model)."""
+    from bot.cases.training import ensure_model, training_files
 
     model = instance / "classifier.joblib"
-    if not model.exists() and default_training_files():
-        click.echo("首次启动：正在用样本数据训练分类模型，约需半分钟……")
+    if not model.exists() and training_files():
+        click.echo("首次启动：正在用样本数据训练分类模型，约需一两分钟……")
     ensure_model(model, read_config(env).get("categories") or {})
 
 

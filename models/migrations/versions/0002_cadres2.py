@@ -2,13 +2,13 @@
 team member is listed under (routing as the card says).
 
 Revision ID: 0002_cadres2
-Revises: 0003_setup
+Revises: 0004_classifier
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0002_cadres2"
-down_revision = "0003_setup"  # chained after main's migrations when merged
+down_revision = "0004_classifier"  # chained after main's migrations when merged
 branch_labels = None
 depends_on = None
 
