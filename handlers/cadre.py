@@ -5,10 +5,12 @@ from sqlalchemy import or_, select
 
 from bot.cases import case_life
 from bot.cases.case_life import CaseError
-from bot.cases.permissions import READ, can, handlers_of, not_about, readable, sees_complainant
+from bot.cases.filing import file_for
+from bot.cases.permissions import READ, can, handlers_of, not_about, readable, sees_complainant, sees_phone
 from bot.media.attachments import attachments, link_token
+from bot.reports.weekly import scope_villages_named
 from bot.timefmt import left, short
-from handlers.cases_common import action_label, pick_case, refusal, split_args, state_label
+from handlers.cases_common import PHONE, action_label, paged, pick_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre, Case
@@ -18,7 +20,8 @@ from models.roster import served_villages
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
     "transfer": "转办 案件编号 姓名", "escalate": "上报 案件编号 理由", "reclassify": "改类 案件编号 类别",
-    "resolve": "办结 案件编号 答复", "answer": "答复 咨询编号 内容",
+    "resolve": "办结 案件编号 答复", "answer": "答复 咨询编号 内容", "close": "关闭 案件编号 理由",
+    "reply": "回复 案件编号 内容", "phone": "电话 案件编号",
 }
 
 
@@ -33,6 +36,10 @@ def register(registry: Registry) -> None:
     registry.command("办结", roles=CADRE_ROLES)(resolve)
     registry.command("我的", roles=CADRE_ROLES)(my_cases)
     registry.command("答复", roles=CADRE_ROLES)(answer)
+    registry.command("关闭", roles=CADRE_ROLES)(close)
+    registry.command("回复", roles=CADRE_ROLES)(reply)
+    registry.command("电话", roles=CADRE_ROLES)(phone)
+    registry.command("代录", roles={"member", "leader", "secretary"})(record)
 
 
 def case_command(usage: str, needs_text: bool = False):
@@ -87,8 +94,9 @@ def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Show a case; the complainant of a complaint about village cadres only to its handler."""
     if not can(cadre, case, READ):
         return context.text("case_refused", number=case.number)
-    complainant = f"群众（微信尾号 {case.resident.openid[-4:]}）"
-    if case.resident.openid.startswith(STAND_IN_PREFIX):  # filed through the open API: whom to call back
+    resident = case.resident
+    complainant = f"群众（微信尾号 {resident.openid[-4:]}）" if resident.reachable else f"{resident.name}（代录）"
+    if resident.openid.startswith(STAND_IN_PREFIX):  # filed through the open API: whom to call back
         complainant = "；".join(context.text("complainant_hotline", client=call.client.name,
                                              caller=call.caller_name or "—", phone=call.caller_phone or "—")
                                for call in hotline_callers(context.session, case.id))
@@ -98,7 +106,7 @@ def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
         complainant=complainant if sees_complainant(cadre, case) else context.text("complainant_hidden"),
         owner=case.owner.name if case.owner else "—", assignee=case.assignee.name if case.assignee else "—",
         explanation="、".join(case.explanation) or "—", contact_due=short(case.contact_due_at),
-        resolve_due=short(case.resolve_due_at))
+        resolve_due=short(case.resolve_due_at), why=case_life.routing_reason(context.session, case) or "—")
     return reply + _attachments(case, context)
 
 
@@ -187,14 +195,73 @@ def answer(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 
 
 def my_cases(message: Message, sender: Sender, context: Context) -> str:
-    """My open cases, oldest first, with the time left before they are due."""
-    cases = context.session.scalars(select(Case).where(
-        or_(Case.owner_id == sender.cadre_id, Case.assignee_id == sender.cadre_id),
-        Case.open, not_about(sender.cadre_id)).order_by(Case.received_at).limit(20)).all()
-    if not cases:
+    """My open cases, oldest first, with the time left before they are due; ``我的 2`` pages on."""
+    query = select(Case).where(or_(Case.owner_id == sender.cadre_id, Case.assignee_id == sender.cadre_id), Case.open,
+                               not_about(sender.cadre_id))
+    page = paged(context, query, context.args)
+    if page is None:
         return context.text("cadre_my_none")
-    return "\n".join(context.text("cadre_my_line", number=c.number, category=c.category,
-                                  state=state_label(context, c.state),
-                                  left=left(c.due_at, context.now))
-                     for c in cases)
+    lines = [context.text("cadre_my_line", number=c.number, category=c.category, state=state_label(context, c.state),
+                          left=left(c.due_at, context.now)) for c in page.cases]
+    if page.pages > 1:
+        lines.append(context.text("cadre_my_page", page=page.number, pages=page.pages, next=page.next))
+    return "\n".join(lines)
+
+
+@case_command("close", needs_text=True)
+def close(case: Case, text: str, cadre: Cadre, context: Context) -> str:
+    """Close without solving (out of scope, duplicate); a member only asks the leader when so configured."""
+    if case_life.needs_approval(context.config, cadre):
+        case_life.request_close(context.session, case, cadre, text, context.config, context.now)
+        return context.text("cadre_close_requested", number=case.number)
+    case_life.close_unresolved(context.session, case, cadre, text, context.config, context.now)
+    return context.text("cadre_closed", number=case.number)
+
+
+@case_command("reply", needs_text=True)
+def reply(case: Case, text: str, cadre: Cadre, context: Context) -> str:
+    """Write to the case's reporters (recorded in the ledger); the notifier picks the channel."""
+    _, told = case_life.reply(context.session, case, cadre, text, context.config, context.now)
+    if not told:
+        return context.text("cadre_replied_offline", number=case.number)
+    return context.text("cadre_replied", number=case.number, count=told)
+
+
+@case_command("phone")
+def phone(case: Case, text: str, cadre: Cadre, context: Context) -> str:
+    """The phones the case's reporters chose to leave, for the case's owner alone."""
+    if not can(cadre, case, READ):
+        return context.text("case_refused", number=case.number)
+    if not sees_phone(cadre, case):
+        return context.text("cadre_phone_owner_only", number=case.number)
+    lines = [context.text("cadre_phone_line", name=r.name or f"群众（微信尾号 {r.openid[-4:]}）", phone=r.phone)
+             for r in case_life.reporters(context.session, case) if r.phone]
+    if not lines:
+        return context.text("cadre_phone_none", number=case.number)
+    return context.text("cadre_phone", number=case.number, lines="\n".join(lines))
+
+
+def record(message: Message, sender: Sender, context: Context) -> str:
+    """``代录 村名 姓名 [手机号] 内容``: file a case for a villager met in person, routed like any other."""
+    parts = context.args.split(maxsplit=2)
+    if len(parts) < 3:
+        return context.text("record_usage")
+    village_name, name, rest = parts
+    number, _, after = rest.partition(" ")
+    phone_given = PHONE.fullmatch(number) is not None
+    text = after.strip() if phone_given else rest.strip()
+    if not text or len(name) > 16:
+        return context.text("record_usage")
+    cadre = context.session.get(Cadre, sender.cadre_id)
+    villages = scope_villages_named(context.session, cadre, village_name)
+    if not villages:
+        return context.text("summary_unknown_village", name=village_name)
+    case = file_for(context.session, cadre, villages[0], name, number if phone_given else "", text, context.config,
+                    context.runtime.classifier, context.now)
+    handler = case.assignee
+    fields = dict(number=case.number, village=case.village.name, category=case.category, name=name)
+    if handler is None:
+        return context.text("record_unrouted", **fields)
+    return context.text("record_done", handler=handler.name, why=case_life.routing_reason(context.session, case),
+                        **fields)
 

@@ -1,9 +1,14 @@
-"""What the case commands of every role share: finding a case by its number, labels, refusals."""
-from sqlalchemy import select
+"""What the case commands of every role share: finding a case by its number, labels, refusals, pages."""
+import math
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
 
 from bot.cases.case_life import ENDED, CaseError, IllegalMove, NotAllowed, UnknownCategory
 from models import Case
 
+PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}\d{7,8}")  # a mobile, or a landline with its area code
 VERDICTS = ("confirm", "reopen")  # a resident's word on the answer, not more work on the case
 
 
@@ -61,3 +66,31 @@ def refusal(context, error: CaseError) -> str:
     if error.state in ENDED and error.action not in VERDICTS:
         return context.text("case_ended", number=error.number, state=state_label(context, error.state), action=action)
     return context.text("case_illegal", number=error.number, state=state_label(context, error.state), action=action)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a case list: its cases, its number, how many pages, and the next one's number."""
+
+    cases: list
+    number: int
+    pages: int
+    total: int
+
+    @property
+    def next(self) -> int:
+        """The page to ask for next (the first again after the last)."""
+        return self.number % self.pages + 1
+
+
+def paged(context, query, page_word: str, size: int | None = None) -> Page | None:
+    """Page ``page_word`` (default 1) of the cases ``query`` selects, oldest first; None when there are none."""
+    size = size or context.config["cases"]["page_size"]
+    total = context.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if not total:
+        return None
+    pages = math.ceil(total / size)
+    number = min(max(int(page_word), 1), pages) if page_word.isdigit() else 1
+    cases = context.session.scalars(query.order_by(Case.received_at, Case.id).offset((number - 1) * size)
+                                    .limit(size)).all()
+    return Page(cases, number, pages, total)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from bot.cases.case_life import routing_reason
 from bot.cases.classifier import UNSORTED
 from bot.cases.co_report_offer import answer, waiting
 from bot.cases.filing import Filed, alert_emergency, file_text, recent_own_case, supplement
@@ -134,7 +135,13 @@ def receipt(filed: Filed, context: Context) -> str:
     if filed.how == "co_report":
         return context.text("case_co_report", count=case.reporters, **card)
     station = next_station_day(case.village, context.now, context.config.get("station_days") or {})
-    return context.text("case_new", station_day=station.text, **card)
+    reply = context.text("case_new", station_day=station.text, why=routing_reason(context.session, case) or "驻点团队",
+                         **card)
+    resident = case.resident
+    if not resident.phone and not resident.phone_asked:  # asked once: a phone is left by choice only
+        resident.phone_asked = True
+        reply += "\n" + context.text("phone_ask")
+    return reply
 
 
 def classifier(context: Context):

@@ -6,13 +6,15 @@ from sqlalchemy import select
 from bot.cases.permissions import READERS, readable
 from bot.delivery.pauses import paused
 from bot.reports import records, summaries, summary_image
+from bot.reports.periods import week
+from bot.reports.rates import Tally, percent, tallies
 from bot.reports.weekly import scope_villages, scope_villages_named, weekly_text
 from bot.timefmt import CHINA, left, parse_day, short
 from bot.villages import station_changes
-from handlers.cases_common import find_case, split_args
+from handlers.cases_common import find_case, paged, split_args
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
-from models import Announcement, Cadre
+from models import Announcement, Cadre, Case
 from models.roster import served_villages
 
 CASE_NUMBER = re.compile(r"[A-Z][A-Z0-9]{0,7}-\d{4}-\d{3,}")  # how case numbers look (bot/cases/filing.py)
@@ -24,6 +26,7 @@ def register(registry: Registry) -> None:
     registry.command("超时", roles=READERS)(overdue)
     registry.command("日志", roles={"member", "leader"})(diary)
     registry.command("公告", roles={"leader"})(announce)
+    registry.command("在办", roles={"leader", "secretary"})(open_cases)
 
 
 def villages_named(context: Context, cadre: Cadre, name: str):
@@ -36,6 +39,8 @@ def villages_named(context: Context, cadre: Cadre, name: str):
 def weekly(message: Message, sender: Sender, context: Context) -> str:
     """This week against last for each village in scope (or the one named); long ones as a chart."""
     cadre = context.session.get(Cadre, sender.cadre_id)
+    if context.args == "人员":
+        return weekly_cadres(context, cadre)
     villages = villages_named(context, cadre, context.args)
     if villages is None:
         return context.text("summary_unknown_village", name=context.args)
@@ -44,6 +49,52 @@ def weekly(message: Message, sender: Sender, context: Context) -> str:
     text, chart = weekly_text(context.session, context.config, villages, context.now,
                               paused=paused(context.runtime.redis, context.now), viewer=cadre.id)
     return summary_image.fit(context, cadre, "weekly", chart["title"], text, chart)
+
+
+def weekly_cadres(context: Context, cadre: Cadre) -> str:
+    """``周报 人员``: the three rates of each cadre handling cases of the villages in scope, this week and last."""
+    period = week(context.now)
+    scope = [v.id for v in scope_villages(context.session, cadre)]
+    this, last = (tallies(context.session, p.start, p.end, context.now, by="cadre", villages=scope)
+                  for p in (period, period.previous()))
+    people = context.session.scalars(select(Cadre).where(Cadre.id.in_(set(this) | set(last))).order_by(Cadre.id)).all()
+    if not people:
+        return context.text("weekly_cadres_none")
+    lines = [context.text("weekly_cadres_head", period=period.label)]
+    for person in people:
+        now_, before = this.get(person.id, Tally()), last.get(person.id, Tally())
+        lines.append(context.text(
+            "weekly_cadre_line", name=person.name, received=now_.received, received_last=before.received,
+            response=percent(now_.response_rate), response_last=percent(before.response_rate),
+            resolve=percent(now_.resolve_rate), resolve_last=percent(before.resolve_rate),
+            satisfaction=percent(now_.satisfaction_rate), satisfaction_last=percent(before.satisfaction_rate)))
+    return summary_image.clip(context.config, lines, summary_image.dashboard_link(context.runtime))
+
+
+def open_cases(message: Message, sender: Sender, context: Context) -> str:
+    """``在办 [村名] [页]``: open cases of the leader's villages, oldest first, with owner and due time."""
+    cadre = context.session.get(Cadre, sender.cadre_id)
+    words = context.args.split()
+    page_word = words.pop() if words and words[-1].isdigit() else ""
+    name = " ".join(words)
+    villages = villages_named(context, cadre, name)
+    if villages is None:
+        return context.text("summary_unknown_village", name=name)
+    scope = villages[0].name if name else context.text("open_all")
+    page = paged(context, select(Case).where(Case.open, Case.village_id.in_([v.id for v in villages])), page_word,
+                 size=context.config["cases"]["open_page_size"])
+    if page is None:
+        return context.text("open_none", scope=scope)
+    lines = [context.text("open_head", scope=scope, count=page.total)]
+    for case in page.cases:
+        owner = case.owner or case.assignee
+        lines.append(context.text("open_line", number=case.number, village=case.village.name, category=case.category,
+                                  owner=owner.name if owner else "—", due=short(case.due_at),
+                                  left=left(case.due_at, context.now)))
+    if page.pages > 1:
+        lines.append(context.text("open_page", page=page.number, pages=page.pages, next=page.next,
+                                  command=f"在办 {name}".strip()))
+    return "\n".join(lines)
 
 
 def overdue(message: Message, sender: Sender, context: Context) -> str:

@@ -1,4 +1,5 @@
-"""Residents follow their cases: progress, and their verdict on the answer (with or without its number)."""
+"""Residents follow their cases: progress, their verdict on the answer (with or without its number), a phone number
+if they wish."""
 import re
 
 from sqlalchemy import select
@@ -7,7 +8,7 @@ from bot.cases import case_life
 from bot.cases.case_life import CaseError
 from bot.cases.permissions import gives_verdict
 from bot.reading import dialogue
-from handlers.cases_common import pick_case, refusal, split_args, state_label
+from handlers.cases_common import PHONE, pick_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Case, CaseReporter, Resident
@@ -21,6 +22,7 @@ def register(registry: Registry) -> None:
     registry.command("进度", "查询", roles={"resident"}, click=("MENU_PROGRESS",))(progress)
     registry.command("满意", roles={"resident"})(satisfied)
     registry.command("不满意", roles={"resident"})(unsatisfied)
+    registry.command("留电话", roles={"resident"})(leave_phone)
 
 
 def _reporter(context: Context, sender: Sender, case: Case) -> CaseReporter | None:
@@ -125,3 +127,13 @@ def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     except CaseError as error:
         return refusal(context, error)
     return context.text("verdict_reopened", number=case.number)
+
+
+def leave_phone(message: Message, sender: Sender, context: Context) -> str:
+    """``留电话 手机号``: the owner of the resident's cases may then call them (电话 N)."""
+    phone = re.sub(r"[\s\-－]", "", context.args)
+    if not PHONE.fullmatch(phone):
+        return context.text("phone_usage")
+    resident = context.session.get(Resident, sender.resident_id)
+    resident.phone, resident.phone_asked = phone, True
+    return context.text("phone_saved", phone=phone)

@@ -2,6 +2,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, or_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
@@ -104,6 +105,8 @@ class Membership(Base):
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), index=True)
     cadre: Mapped[Cadre] = relationship()
     auxiliary: Mapped[bool] = mapped_column(default=False)
+    # Ids of the team's villages the roster lists this member under (routing asks them first there).
+    villages: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
 class Resident(Base):
@@ -126,6 +129,24 @@ class Resident(Base):
     # The question the bot just asked ({"asked": "village" | "verdict", "at": ISO time, ...}), so the
     # next message is read as its answer; short-lived (config ``reading.dialogue_minutes``).
     dialogue: Mapped[dict] = mapped_column(JSON, default=dict)
+    # A person a cadre filed for (代录) has a name, no WeChat (openid OFFLINE + a token).
+    name: Mapped[str] = mapped_column(String(32), default="")
+    # Left by the resident's choice only (asked once, after filing); shown to the case's owner alone.
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    phone_asked: Mapped[bool] = mapped_column(default=False)
+
+    @hybrid_property
+    def reachable(self) -> bool:
+        """Whether pushes can reach this person (a 代录 reporter has no WeChat); in SQL too."""
+        return not self.openid.startswith(OFFLINE)
+
+    @reachable.inplace.expression
+    @classmethod
+    def _reachable_sql(cls):
+        return cls.openid.not_like(f"{OFFLINE}%")
+
+
+OFFLINE = "offline:"  # openid prefix of residents recorded in person by a cadre (代录)
 
 
 class InviteCode(Base):

@@ -60,11 +60,12 @@ def test_resident_outside_48_hours_gets_a_short_one_line_template(runtime, fake,
     push(runtime, "resident", people["residents"][1], title="案件 JH-2026-00001 已办结，请查看答复内容")
     assert send_due(runtime) == ["sent"]
     [record] = sends(fake)
-    assert record["path"] == TEMPLATE and record["body"]["template_id"] == "TEMPLATE_CASE_NOTICE"
+    # About no case row: the notice template, whose second field carries the content, not "-".
+    assert record["path"] == TEMPLATE and record["body"]["template_id"] == "TEMPLATE_NOTICE"
     data = {name: field["value"] for name, field in record["body"]["data"].items()}
-    assert set(data) == {"thing1", "character_string2", "time3", "thing4"}  # no first/remark since 2023
+    assert set(data) == {"thing1", "thing2", "time3", "thing4"}  # no first/remark since 2023
     assert all(len(v) <= 20 and "\n" not in v for v in data.values())
-    assert data["thing1"].startswith("案件 JH-2026-00001")
+    assert data["thing1"].startswith("案件 JH-2026-00001") and data["thing2"].startswith("答复：路灯已修好")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", data["time3"])
 
 

@@ -20,8 +20,9 @@ from bot.cases import permissions
 from bot.cases.accused import accused, exclude, excluded_ids
 from bot.cases.classifier import UNSORTED
 from bot.cases.outbox import notify_event
-from bot.cases.routing import county_supervisors, is_township_level, route, township_handler
+from bot.cases.routing import county_supervisors, is_township_level, route_why, township_handler
 from bot.media.attachments import track
+from bot.timefmt import short
 from models import Cadre, Case, CaseEvent, CaseReporter, Escalation, Resident
 from models.case import DONE, ENDED, OPEN, STATES  # noqa: F401  the states' one definition, re-exported
 
@@ -51,6 +52,9 @@ MOVES: dict[str, Move] = {
     "escalate_county": Move(frozenset({"escalated_township"}), "escalated_county"),
     "resolve": Move(HANDLING, "resolved"),
     "close_unresolved": Move(frozenset(OPEN), "closed_unresolved"),
+    "close_request": Move(frozenset(OPEN), None),  # a member asks the leader to close (when configured)
+    "reply": Move(frozenset(OPEN), None),  # the owner writes to the reporters (the answer ends it)
+    "hand_over": Move(frozenset(OPEN), None),  # its cadre left the roster: the leader takes it
     "confirm": Move(frozenset({"resolved"}), "confirmed"),
     "reopen": Move(frozenset({"resolved", "confirmed"}), "reopened"),
 }
@@ -150,10 +154,28 @@ def reporters(session, case: Case) -> list[Resident]:
                            .where(CaseReporter.case_id == case.id).order_by(CaseReporter.id)).all()
 
 
-def _tell_reporters(session, entry: CaseEvent, kind: str, content: str, title: str) -> None:
-    """One push per reporter about one ledger entry."""
+def _tell_reporters(session, entry: CaseEvent, kind: str, content: str, title: str) -> int:
+    """One push per reporter who has WeChat about one ledger entry; how many were written."""
+    told = 0
     for resident in reporters(session, entry.case):
-        notify_event(session, entry, resident, kind, content, title=title)
+        if resident.reachable:  # a 代录 reporter is told by the cadre in person
+            told += notify_event(session, entry, resident, kind, content, title=title) is not None
+    return told
+
+
+def case_fields(case: Case) -> dict:
+    """What every push about a case says: number, village, category, the text's start, the due time."""
+    text = " ".join(case.text.split())
+    return {"number": case.number, "village": case.village.name, "category": case.category,
+            "excerpt": text if len(text) <= 80 else text[:79] + "…", "due": short(case.due_at)}
+
+
+def routing_reason(session, case: Case) -> str:
+    """Why the case went to whom it went to: the reason of its latest assign or transfer entry."""
+    data, note = session.execute(select(CaseEvent.data, CaseEvent.note).where(
+        CaseEvent.case_id == case.id, CaseEvent.action.in_(("assign", "transfer", "hand_over")))
+        .order_by(CaseEvent.id.desc()).limit(1)).first() or ({}, "")
+    return (data or {}).get("why") or note
 
 
 # Filing's moves (bot/cases/filing.py decides which; these record them).
@@ -168,30 +190,33 @@ def remark(session, case: Case, action: str, *, actor_kind: str, actor_id: int |
 
 
 def receive(session, case: Case, *, now: datetime, resident_id: int | None = None, actor_kind: str = "resident",
-            actor_id: int | None = None, data: dict | None = None) -> CaseEvent:
-    """The first ledger entry of a case: it was received from a resident (or a client system, ``actor_kind='api'``)."""
+            actor_id: int | None = None, data: dict | None = None, by: Cadre | None = None) -> CaseEvent:
+    """The first ledger entry of a case: received from a resident, from a client system (``actor_kind='api'``),
+    or recorded for a resident by a cadre (代录, ``by``)."""
+    if by is not None:
+        actor_kind, actor_id, data = "cadre", by.id, {"for": resident_id}
     entry = CaseEvent(case=case, actor_kind=actor_kind, actor_id=resident_id if actor_id is None else actor_id,
-                      action="receive", from_state="",
-                      to_state=case.state, note=case.text, data=data or {}, at=now)
+                      action="receive", from_state="", to_state=case.state, note=case.text, data=data or {}, at=now)
     session.add(entry)
     return entry
 
 
 def assign(session, case: Case, cadre: Cadre | None, config: dict, now: datetime, actor: Cadre | None = None,
-           action: str = "assign", note: str = "") -> CaseEvent:
+           action: str = "assign", note: str = "", why: str = "") -> CaseEvent:
     """Route the case to ``cadre`` (assign, or transfer) and tell them (no lock, no right: callers do)."""
     case.assignee = cadre
+    data = ({"to": cadre.id} if cadre else {}) | ({"why": why} if why else {})
     entry = apply(session, case, action, actor_kind="cadre" if actor else "system",
-                  actor_id=actor.id if actor else None, now=now, note=note, data={"to": cadre.id} if cadre else {})
+                  actor_id=actor.id if actor else None, now=now, note=note, data=data)
     if cadre is not None:
         texts = config["texts"]
-        inquiry = case.kind == "inquiry"  # the push carries the question and asks for 答复
-        content = texts["push_new_inquiry" if inquiry else "push_new_case"].format(
-            number=case.number, category=case.category, village=case.village.name, text=case.text[:200])
+        transferred = action == "transfer" and actor is not None
+        key, title = (("push_transferred", "转办给您") if transferred else
+                      ("push_new_inquiry", "群众咨询") if case.kind == "inquiry" else ("push_new_case", "新案件"))
+        content = texts[key].format(**case_fields(case), text=case.text[:200], by=actor.name if actor else "")
         if case.suggested and case.category == UNSORTED:  # 待分类: offer the classifier's two likeliest
             content += "\n" + texts["push_new_case_unsorted"].format(number=case.number, choices="、".join(case.suggested))
-        notify_event(session, entry, cadre, "new_case", content,
-                     title=f"{'群众咨询' if inquiry else '新案件'} {case.number}")
+        notify_event(session, entry, cadre, "new_case", content, title=f"{title} {case.village.name}·{case.category}")
     return entry
 
 
@@ -270,10 +295,9 @@ def escalate(session, case: Case, cadre: Cadre, reason: str, config: dict, now: 
     handler = township_handler(session, case.village, config.get("routing")) if level == "township" else None
     session.add(Escalation(case=case, level=level, reason=reason, by_id=cadre.id,
                            handler_id=handler.id if handler else None, at=now))
-    content = config["texts"]["push_escalated"].format(number=case.number, category=case.category,
-                                                       village=case.village.name, by=cadre.name, reason=reason)
+    content = config["texts"]["push_escalated"].format(**case_fields(case), by=cadre.name, reason=reason)
     for recipient in [handler] if handler else county_supervisors(session, case.village):
-        notify_event(session, entry, recipient, "escalated", content, title=f"上报 {case.number}")
+        notify_event(session, entry, recipient, "escalated", content, title=f"上报：{reason}")
     return entry
 
 
@@ -297,10 +321,12 @@ def recategorise(session, case: Case, cadre: Cadre, category: str, config: dict,
     if case.owner_id in away:  # the accused never keeps a complaint about them
         case.owner = None
     if case.owner_id is None:
-        target = route(session, case.village, category, config, exclude=away, township=case.hidden_complainant)
+        routed = route_why(session, case.village, category, config, exclude=away, township=case.hidden_complainant)
+        target = routed.cadre
         if target is not None and target.id != case.assignee_id:
             action = "assign" if case.state == "received" else "transfer"  # a case nobody had yet is assigned
-            assign(session, case, target, config, now, actor=cadre, action=action, note=f"改类后转给 {target.name}")
+            assign(session, case, target, config, now, actor=cadre, action=action, note=f"改类后转给 {target.name}",
+                   why=routed.reason)
     return entry
 
 
@@ -349,6 +375,43 @@ def close_unresolved(session, case: Case, cadre: Cadre, reason: str, config: dic
     return entry
 
 
+def request_close(session, case: Case, cadre: Cadre, reason: str, config: dict, now: datetime) -> CaseEvent:
+    """Ask the team leader to close without solving (when closing needs the leader's approval)."""
+    entry = _step(session, case, cadre, "close_request", now, note=reason)
+    leader = case.village.team.leader if case.village.team else None
+    if leader is None or not leader.active:
+        leader = township_handler(session, case.village, config.get("routing"))
+    if leader is not None:
+        notify_event(session, entry, leader, "close_request", config["texts"]["push_close_request"].format(
+            **case_fields(case), name=cadre.name, reason=reason), title=f"申请关闭：{reason}")
+    return entry
+
+
+def needs_approval(config: dict, cadre: Cadre) -> bool:
+    """Whether this cadre's 关闭 is only a request to the leader (config: cases.close_needs_approval)."""
+    return bool(config["cases"].get("close_needs_approval")) and cadre.role not in permissions.MANAGERS
+
+
+def reply(session, case: Case, cadre: Cadre, text: str, config: dict, now: datetime) -> tuple[CaseEvent, int]:
+    """The owner writes to the case's reporters; the entry, and how many reporters it reaches by WeChat."""
+    entry = _step(session, case, cadre, "reply", now, note=text)
+    told = _tell_reporters(session, entry, "reply", config["texts"]["push_reply"].format(
+        number=case.number, name=cadre.name, text=text), title=f"{cadre.name}回复您")
+    return entry, told
+
+
+def hand_over(session, case: Case, gone: Cadre, to: Cadre, now: datetime) -> CaseEvent:
+    """A cadre left the roster: ``to`` takes their place on the open case (owner or assignee)."""
+    lock(session, case)
+    entry = apply(session, case, "hand_over", actor_kind="system", actor_id=None, now=now,
+                  note=f"{gone.name} 已不在名单，移交 {to.name}", data={"from": gone.id, "to": to.id})
+    if case.owner_id == gone.id:
+        case.owner = to
+    if case.assignee_id == gone.id:
+        case.assignee = to
+    return entry
+
+
 # Residents' moves: their verdict on the answer.
 
 def _reporter(session, case: Case, resident: Resident, action: str) -> CaseReporter:
@@ -379,5 +442,5 @@ def reopen(session, case: Case, resident: Resident, reason: str, config: dict, n
     case.confirmed_at = None
     if case.owner is not None:
         notify_event(session, entry, case.owner, "reopened", config["texts"]["push_reopened"].format(
-            number=case.number, reason=reason), title=f"重新办理 {case.number}")
+            **case_fields(case), reason=reason), title=f"群众不满意：{reason}")
     return entry

@@ -2,6 +2,7 @@
 
 Pure domain rules over the models; handlers call these and phrase the replies.
 """
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -15,12 +16,13 @@ from bot.cases.accused import accused, exclude
 from bot.cases.case_life import assign, co_report, supplement
 from bot.cases.classifier import UNSORTED, Classification, tokens
 from bot.cases.outbox import notify
-from bot.cases.routing import route, team_leader, township_handler
+from bot.cases.routing import route_why, team_leader, township_handler
 from bot.cases.same_problem import report, same_problem
 from bot.media.attachments import track
 from bot.reading.normalise import normalise
 from bot.timefmt import working_days_after
 from models import Cadre, Case, CaseCounter, CaseReporter, Resident, Village
+from models.roster import OFFLINE
 from models.case import ENDED
 
 
@@ -40,8 +42,11 @@ def due_times(config: dict, category: str, now: datetime, urgent: bool = False,
               kind: str = "complaint") -> tuple[datetime, datetime, bool]:
     """Contact and resolve due times for a category (or an inquiry), and whether it is urgent."""
     limits = config["time_limits"]
+    emergency = urgent  # an emergency keeps the urgent limits whatever its category
     urgent = urgent or bool((config["categories"].get(category) or {}).get("urgent"))
-    rule = limits["urgent" if urgent else "inquiry" if kind == "inquiry" and "inquiry" in limits else "default"]
+    # An inquiry's own limits; else the category's own (治安, 卫生计生 are shorter), the urgent ones, the default.
+    own = None if emergency or kind == "inquiry" else (limits.get("categories") or {}).get(category)
+    rule = own or limits["urgent" if urgent else "inquiry" if kind == "inquiry" and "inquiry" in limits else "default"]
     contact = timedelta(hours=rule["contact_hours"])
     resolve = timedelta(hours=rule.get("resolve_hours", 0), days=rule.get("resolve_days", 0))
     if limits.get("working_days") and not urgent:
@@ -164,15 +169,27 @@ def alert_emergency(session, case: Case, config: dict) -> list:
     return list(recipients.values())
 
 
+def file_for(session, cadre: Cadre, village: Village, name: str, phone: str, text: str, config: dict, classifier,
+             now: datetime) -> Case:
+    """A cadre files a case for a villager met in person (代录): a reporter without WeChat, routed as any other."""
+    resident = Resident(openid=f"{OFFLINE}{uuid.uuid4().hex}", village=village, bound_at=now, name=name,
+                        phone=phone, phone_asked=True)
+    session.add(resident)
+    return open_case(session, resident, text, classifier.classify(normalise(text)), config, now, [], by=cadre)
+
+
 def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
               media: list[dict], urgent: bool = False, kind: str = "complaint",
-              actor: tuple | None = None) -> Case:
-    """Create, route and announce a new case (or inquiry), with its first ledger entries (``actor``: kind, id, data)."""
+              actor: tuple | None = None, by: Cadre | None = None) -> Case:
+    """Create, route and announce a new case (or inquiry), with its first ledger entries.
+
+    ``actor``: (kind, id, data) of a client system that filed it; ``by``: the cadre who recorded it (代录).
+    """
     village = resident.village
     # A complaint about cadres goes to the township, its complainant hidden, away from those it names.
     about, people = accused(session, village, normalise(text), verdict.category, config)
-    handler = route(session, village, verdict.category, config, exclude={c.id for c in people},
-                    township=about)  # before the case exists: one INSERT, no UPDATE
+    routed = route_why(session, village, verdict.category, config, exclude={c.id for c in people},
+                       township=about)  # before the case exists: one INSERT, no UPDATE
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now, urgent, kind)
     case = Case(number=next_number(session, village, now), state="received", kind=kind, village=village,
                 resident=resident, text=text,
@@ -185,8 +202,10 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     exclude(session, case, people)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
     track(session, case, media, now)
+    if resident.id is None:  # a 代录 reporter is new: its id goes into the first ledger entry
+        session.flush()
     actor_kind, actor_id, data = actor or ("resident", resident.id, None)
     case_life.receive(session, case, resident_id=resident.id, actor_kind=actor_kind, actor_id=actor_id, now=now,
-                      data=data)
-    assign(session, case, handler, config, now, actor=None)
+                      data=data, by=by)
+    assign(session, case, routed.cadre, config, now, actor=None, why=routed.reason)
     return case

@@ -38,6 +38,8 @@ def followups(session, config: dict, now: datetime) -> int:
                                                                CaseReporter.verdict == "")
                                     .order_by(CaseReporter.id)).all()
         for reporter in reporters:
+            if not reporter.resident.reachable:
+                continue  # recorded in person (代录): the cadre asks them
             row = notify(session, f"followup:{case.id}:{int(case.resolved_at.timestamp())}", reporter.resident,
                          "followup", texts["followup"].format(**fields), case_id=case.id,
                          title=texts["followup_title"].format(**fields))

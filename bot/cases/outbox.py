@@ -26,8 +26,8 @@ _ADD = text(
 def notify(session, source: str, recipient: Cadre | Resident, kind: str, content: str, *,
            case_id: int | None = None, title: str = "", urgent: bool = False) -> int | None:
     """Add one notification unless this source already notified this recipient; its id, or None."""
-    if isinstance(recipient, Resident) and recipient.openid.startswith(STAND_IN_PREFIX):
-        return None  # a client system's stand-in: it hears by webhook (bot/api/events.py)
+    if isinstance(recipient, Resident) and (recipient.openid.startswith(STAND_IN_PREFIX) or not recipient.reachable):
+        return None  # a client system's stand-in hears by webhook (bot/api/events.py); a 代录 reporter in person
     session.flush()  # recipient and source rows need their ids
     return add(session, source, "cadre" if isinstance(recipient, Cadre) else "resident", recipient.id, kind,
                content, case_id=case_id, title=title, urgent=urgent)

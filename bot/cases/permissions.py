@@ -21,7 +21,8 @@ MANAGERS = frozenset({"leader", "secretary"})
 # Before acceptance the assignee may pass a case on; afterwards only a leader or secretary may.
 ASSIGNEE_ONLY_BEFORE_ACCEPT = {"transfer"}
 # Closing without solving is the first handler's call (or a leader's): an assignee accepts it first.
-OWNER_ONLY = {"close_unresolved"}
+# Writing to the reporters too: an assignee accepts first, so the villager hears from one person.
+OWNER_ONLY = {"close_unresolved", "close_request", "reply"}
 
 
 def scope_of(cadre: Cadre, case: Case) -> str | None:
@@ -117,6 +118,11 @@ def gives_verdict(case: Case, resident_id: int) -> bool:
 def sees_complainant(cadre: Cadre, case: Case) -> bool:
     """A complaint about the village's own cadres shows its complainant only to its handler."""
     return not case.hidden_complainant or cadre.id in (case.assignee_id, case.owner_id)
+
+
+def sees_phone(cadre: Cadre, case: Case) -> bool:
+    """A phone the resident left is for the case's owner alone (not the leader, not the assignee)."""
+    return case.owner_id is not None and case.owner_id == cadre.id
 
 
 def village_scope(cadre: Cadre):

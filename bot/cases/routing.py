@@ -1,9 +1,14 @@
-"""Routing, in one place: which cadre a new case goes to, from the roster and the config.
+"""Routing, in one place: which cadre a new case goes to, and why, from the roster and the config.
 
-Village + category → the team member who handles that category there; else the team leader.
+As the contact card says: village + category → the member listed under that village for the
+category; else a member of the team with the category (a team serves 1-2 villages); else the
+team leader.
 Categories about the village's own cadres or committees go to the township (the secretary or a
-configured discipline contact), never to the village committee.
+configured discipline contact), never to the village committee. The reason is a short Chinese
+phrase kept in the assign entry of the ledger: the receipt and 详情 show it.
 """
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from models import Cadre, Membership, Village
@@ -35,26 +40,46 @@ def county_supervisors(session, village: Village) -> list[Cadre]:
                                                Cadre.active.is_(True)).order_by(Cadre.id)).all()
 
 
+@dataclass(frozen=True)
+class Routed:
+    """Who a case goes to (None: nobody on the roster) and why, in the words a reader sees."""
+
+    cadre: Cadre | None
+    reason: str
+
+
 def route(session, village: Village, category: str, config: dict, exclude=frozenset(),
           township: bool = False) -> Cadre | None:
-    """The cadre a new case of ``category`` in ``village`` is assigned to, never one of ``exclude``.
+    """The cadre a new case of ``category`` in ``village`` is assigned to, never one of ``exclude``."""
+    return route_why(session, village, category, config, exclude, township).cadre
+
+
+def route_why(session, village: Village, category: str, config: dict, exclude=frozenset(),
+              township: bool = False) -> Routed:
+    """The cadre a case of ``category`` in ``village`` goes to, with the reason; never one of ``exclude``.
 
     ``township``: the case is about the village's cadres whatever its category (bot/cases/accused.py).
     """
+    routing = config.get("routing")
     if township or is_township_level(config["categories"], category):
-        return township_handler(session, village, config.get("routing"), exclude)
+        return Routed(township_handler(session, village, routing, exclude), f"{category}由镇里直接办理")
     if village.team_id is not None:
         # Township staff before the village's auxiliary members, roster order within each.
-        members = session.scalars(select(Cadre).join(Membership, Membership.cadre_id == Cadre.id).where(
-            Membership.team_id == village.team_id, Cadre.active.is_(True),
-        ).order_by(Membership.auxiliary, Membership.id))
-        for cadre in members:
-            if category in (cadre.categories or []) and cadre.id not in exclude:
-                return cadre
+        members = session.execute(select(Cadre, Membership.villages).join(
+            Membership, Membership.cadre_id == Cadre.id).where(Membership.team_id == village.team_id,
+                                                               Cadre.active.is_(True),
+        ).order_by(Membership.auxiliary, Membership.id)).all()
+        handles = [(cadre, listed) for cadre, listed in members
+                   if category in (cadre.categories or []) and cadre.id not in exclude]
+        for cadre, listed in handles:
+            if village.id in (listed or []):
+                return Routed(cadre, f"联系卡上{village.name}的{category}联系人")
+        if handles:
+            return Routed(handles[0][0], f"驻点团队中负责{category}")
         leader = team_leader(village)
         if leader is not None and leader.id not in exclude:
-            return leader
-    return township_handler(session, village, config.get("routing"), exclude)
+            return Routed(leader, f"团队无人负责{category}，由组长办理")
+    return Routed(township_handler(session, village, routing, exclude), "村未安排驻点团队，由镇里办理")
 
 
 def team_leader(village: Village) -> Cadre | None:

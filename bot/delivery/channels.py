@@ -71,9 +71,15 @@ def one_line(text: str, limit: int = FIELD_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def template_message(cfg: dict, kind: str, values: dict) -> tuple[str, dict]:
-    """The template id and data for a push of ``kind``; ``values`` has title, number, time, hint."""
-    template = cfg["templates"].get(kind) or cfg["templates"]["default"]
+def template_message(cfg: dict, kind: str, values: dict, about_case: bool = True) -> tuple[str, dict]:
+    """The template id and data for a push of ``kind``: the kind's own template, else the case or notice one.
+
+    ``values``: title, number, time, hint, detail (the content after its first line) and, about a
+    case, place (village·category), excerpt, due. A push about no one case (the station-day eve, a
+    hand-over) uses the notice template, whose fields carry the content rather than ``-``.
+    """
+    templates = cfg["templates"]
+    template = templates.get(kind) or templates["default" if about_case else "notice"]
     data = {name: {"value": one_line(values.get(source) or "-")} for name, source in template["fields"].items()}
     return template["id"], data
 

@@ -38,6 +38,7 @@ class _Push:
     row: Notification
     target: Target | None  # None for a webhook
     number: str
+    case: dict  # what a template shows of the case: place (village·category), excerpt, due; empty without one
 
 
 def deliver(runtime, notification_id: int, attempt: int, now: datetime | None = None) -> str | None:
@@ -63,9 +64,11 @@ def _load(runtime, notification_id: int, attempt: int, now: datetime, cfg: dict)
         if row.next_attempt_at - now < timedelta(seconds=cfg["send_budget_seconds"]):
             if not _renew(runtime, row, now, cfg):
                 return None
-        number = session.scalar(select(Case.number).where(Case.id == row.case_id)) if row.case_id else ""
+        case = session.get(Case, row.case_id) if row.case_id else None
+        about = {"place": f"{case.village.name}·{case.category}", "excerpt": case.text,
+                 "due": stamp(case.due_at)} if case else {}
         target = None if row.recipient_kind == webhooks.CHANNEL else _target(session, row)
-        return _Push(row, target, number or "")
+        return _Push(row, target, case.number if case else "", about)
 
 
 def _renew(runtime, row: Notification, now: datetime, cfg: dict) -> bool:
@@ -157,10 +160,12 @@ def _send(api: WeChatApi, channel: str, push: _Push, now: datetime, cfg: dict) -
         api.send_text(target.openid, row.content)
     else:
         texts = cfg["texts"]
-        hint = texts.get(f"{row.kind}_hint", texts["template_hint"]).format(number=push.number) if push.number else ""
-        values = {"title": row.title or row.content.splitlines()[0], "number": push.number,
-                  "time": stamp(row.created_at), "hint": hint}
-        template_id, data = channels.template_message(cfg, row.kind, values)
+        general = texts["template_hint_cadre" if target.kind == "cadre" else "template_hint"]
+        hint = texts.get(f"{row.kind}_hint") or (general if push.number else "")
+        lines = row.content.splitlines()
+        values = {"title": row.title or lines[0], "number": push.number, "time": stamp(row.created_at),
+                  "hint": hint.format(number=push.number), "detail": " ".join(lines[1:]) or lines[0], **push.case}
+        template_id, data = channels.template_message(cfg, row.kind, values, about_case=bool(push.number))
         api.send_template(target.openid, template_id, data)
 
 

@@ -50,7 +50,7 @@ def announcements_today(session, village: Village, now: datetime) -> int:
 def announce(session, cadre, village: Village, text: str, content: str, now: datetime) -> Announcement | None:
     """Record an announcement and queue one push per bound resident (None: nobody to tell)."""
     residents = session.scalars(select(Resident.id).where(Resident.village_id == village.id,
-                                                          Resident.bound_at.is_not(None))).all()
+                                                          Resident.bound_at.is_not(None), Resident.reachable)).all()
     if not residents:
         return None
     row = Announcement(village_id=village.id, cadre_id=cadre.id, text=text, recipients=len(residents), at=now)

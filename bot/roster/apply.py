@@ -2,17 +2,22 @@
 
 Rows are compared by natural keys and written in bulk, so a Guangdong-scale roster imports in
 seconds and a second import of the same file writes nothing. Nothing is deleted that history
-may point at: cadres missing from the file are deactivated, villages missing from it are kept.
+may point at: cadres missing from the file are deactivated, villages missing from it are kept,
+and the open cases of a deactivated cadre go to their village's team leader (hand_over_cases).
 """
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import datetime
 
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, or_, select, update
 
+from bot.cases import case_life
+from bot.cases.outbox import notify
+from bot.cases.routing import team_leader, township_handler
 from bot.roster.plan import Plan
 from bot.roster.rows import RosterError
-from models import Cadre, Team, Township
+from models import Cadre, Case, Team, Township
 
 CHUNK = 500
 CODE_LENGTH = 8  # Township.code's column
@@ -98,3 +103,33 @@ def sync_teams(session, plan: Plan, cadres: dict, counts: Counter) -> dict:
     counts["teams retired"] += len(orphans)
     ids = {row.leader_id: row.id for row in session.execute(select(Team.id, Team.leader_id)) if row.leader_id}
     return {phone: ids[cadres[phone]] for phone in plan.teams}
+
+
+def leaving(session, plan: Plan) -> list[int]:
+    """Ids of the active cadres the plan no longer lists (read before the import deactivates them)."""
+    return [row.id for row in session.execute(select(Cadre.id, Cadre.phone).where(Cadre.active.is_(True)))
+            if row.phone not in plan.cadres]
+
+
+def hand_over_cases(session, gone_ids: list[int], config: dict, now: datetime, counts: Counter) -> None:
+    """Give each open case of a deactivated cadre to the village's team leader (else the township), one push each."""
+    session.expire_all()  # the bulk writes above changed cadres and teams behind the ORM's back
+    texts = config["texts"]
+    for gone in session.scalars(select(Cadre).where(Cadre.id.in_(gone_ids)).order_by(Cadre.id)):
+        cases = session.scalars(select(Case).where(Case.open, or_(Case.owner_id == gone.id, Case.assignee_id == gone.id))
+                                .order_by(Case.received_at, Case.id)).all()
+        taken: dict[int, list[Case]] = defaultdict(list)
+        heirs: dict[int, Cadre] = {}
+        for case in cases:
+            heir = team_leader(case.village) or township_handler(session, case.village, config.get("routing"))
+            if heir is None or heir.id == gone.id:
+                continue  # nobody left to take it: it stays visible in 超时 and 在办 of the township
+            case_life.hand_over(session, case, gone, heir, now)
+            taken[heir.id].append(case)
+            heirs[heir.id] = heir
+        for heir_id, handed in taken.items():
+            lines = "\n".join(texts["push_hand_over_line"].format(**case_life.case_fields(c)) for c in handed)
+            notify(session, f"hand_over:{gone.id}:{int(now.timestamp())}", heirs[heir_id], "hand_over",
+                   texts["push_hand_over"].format(name=gone.name, count=len(handed), lines=lines),
+                   title=f"移交 {gone.name}的{len(handed)}件案件")
+        counts["cases handed over"] += sum(len(handed) for handed in taken.values())

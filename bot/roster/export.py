@@ -18,7 +18,8 @@ def export_roster(session) -> Roster:
     cadres = {c.id: c for c in session.scalars(select(Cadre).where(Cadre.active.is_(True)).order_by(Cadre.id))}
     leaders = {row.id: row.leader_id for row in session.execute(select(Team.id, Team.leader_id))}
     members: dict[int, list] = {}
-    for row in session.execute(select(Membership.team_id, Membership.cadre_id, Membership.auxiliary).order_by(Membership.id)):
+    for row in session.execute(select(Membership.team_id, Membership.cadre_id, Membership.auxiliary,
+                                      Membership.villages).order_by(Membership.id)):
         if row.cadre_id in cadres:
             members.setdefault(row.team_id, []).append(row)
     for town in towns.values():
@@ -36,6 +37,8 @@ def export_roster(session) -> Roster:
         if leader:
             roster.people.append(_person(leader, "leader", *place))
         for row in members.get(village.team_id, []):
+            if row.villages and village.id not in row.villages:
+                continue  # listed under the team's other village only
             roster.people.append(_person(cadres[row.cadre_id], "auxiliary" if row.auxiliary else "member", *place))
     for cadre in cadres.values():
         if cadre.role == "supervisor":

@@ -1,15 +1,17 @@
 """Import a roster file: read, check as a whole, then apply all of it or (on any error) nothing."""
 import logging
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
 
 from bot.roster import read_roster
-from bot.roster.apply import CHUNK, assign_codes, sync, sync_cadres, sync_teams
+from bot.roster.apply import CHUNK, assign_codes, hand_over_cases, leaving, sync, sync_cadres, sync_teams
 from bot.roster.names import village_keys
 from bot.roster.plan import Plan, make_plan
-from models import Membership, Township, Village
+from bot.settings import read_config
+from models import Membership, Township, Village, utcnow
 from models.roster import VillageName
 
 log = logging.getLogger(__name__)
@@ -50,44 +52,57 @@ def _names(session, plan: Plan, villages: dict, towns: dict, counts: Counter) ->
     counts["village names changed"] += len(new)
 
 
-def _memberships(session, plan: Plan, cadres: dict, teams: dict, counts: Counter) -> None:
-    desired = {(teams[leader], cadres[phone]): auxiliary
+def _memberships(session, plan: Plan, cadres: dict, teams: dict, villages: dict, towns: dict,
+                 counts: Counter) -> None:
+    """Members of each team, auxiliary or not, with the villages the file lists them under."""
+    def listed(leader: str, phone: str) -> list[int]:
+        keys = plan.listed.get((leader, phone), [])
+        return sorted({villages[(towns[(county, town)], name)] for county, town, name in keys})
+
+    desired = {(teams[leader], cadres[phone]): {"auxiliary": auxiliary, "villages": listed(leader, phone)}
                for leader, members in plan.teams.items() for phone, auxiliary in members.items()}
     existing = {(r.team_id, r.cadre_id): r for r in session.execute(
-        select(Membership.id, Membership.team_id, Membership.cadre_id, Membership.auxiliary))}
+        select(Membership.id, Membership.team_id, Membership.cadre_id, Membership.auxiliary, Membership.villages))}
     gone = [row.id for pair, row in existing.items() if pair not in desired]
     _delete(session, Membership, gone)
-    new = [{"team_id": t, "cadre_id": c, "auxiliary": aux} for (t, c), aux in desired.items() if (t, c) not in existing]
+    new = [{"team_id": t, "cadre_id": c, **values} for (t, c), values in desired.items() if (t, c) not in existing]
     if new:
         session.execute(insert(Membership), new)
-    changed = [{"id": existing[pair].id, "auxiliary": aux} for pair, aux in desired.items()
-               if pair in existing and existing[pair].auxiliary != aux]
+    changed = [{"id": existing[pair].id, **values} for pair, values in desired.items()
+               if pair in existing and (existing[pair].auxiliary, list(existing[pair].villages or [])) !=
+               (values["auxiliary"], values["villages"])]
     if changed:
         session.execute(update(Membership), changed)
     counts.update({"memberships created": len(new), "memberships removed": len(gone), "memberships updated": len(changed)})
 
 
-def apply_plan(session, plan: Plan) -> Counter:
+def apply_plan(session, plan: Plan, config: dict | None = None, now: datetime | None = None) -> Counter:
     """Write the plan in the session's transaction; return counts of what changed."""
     counts: Counter = Counter()
+    gone = leaving(session, plan)
     assign_codes(session, plan)
     towns = sync(session, Township, ("county", "name"), plan.townships, counts, "townships")
     cadres = sync_cadres(session, plan, towns, counts)
     teams = sync_teams(session, plan, cadres, counts)
     villages = _villages(session, plan, towns, teams, counts)
     _names(session, plan, villages, towns, counts)
-    _memberships(session, plan, cadres, teams, counts)
+    _memberships(session, plan, cadres, teams, villages, towns, counts)
+    if gone:
+        hand_over_cases(session, gone, config or read_config(), now or utcnow(), counts)
     return counts
 
 
-def import_roster(Session, path: str | Path, categories, dry_run: bool = False) -> Counter:
+def import_roster(Session, path: str | Path, categories=None, dry_run: bool = False, config: dict | None = None,
+                  now: datetime | None = None) -> Counter:
     """Import ``path`` in one transaction (rolled back for a dry run); raise RosterError on any error.
 
-    ``categories`` are the configured ones: a cadre's categories must be among them.
+    ``categories`` are the configured ones (a cadre's categories must be among them); by default
+    ``config``'s. ``config`` also phrases the hand-over pushes of cadres who left the roster.
     """
-    plan = make_plan(read_roster(path, categories))
+    config = config or read_config()
+    plan = make_plan(read_roster(path, (config.get("categories") or {}) if categories is None else categories))
     with Session() as session:  # leaving it uncommitted rolls everything back
-        counts = apply_plan(session, plan)
+        counts = apply_plan(session, plan, config, now)
         if not dry_run:
             session.commit()
     log.info("roster %s imported: %s", Path(path).name, dict(+counts) or "no changes")

@@ -21,6 +21,7 @@ class Plan:
     villages: dict = field(default_factory=dict)   # (county, township, name) -> fields + leader phone
     cadres: dict = field(default_factory=dict)     # phone -> fields, role and township key
     teams: dict = field(default_factory=dict)      # leader phone -> {member phone: auxiliary?}
+    listed: dict = field(default_factory=dict)     # (leader phone, member phone) -> village keys listed under
 
 
 def _township(plan: Plan, roster: Roster, errors: list) -> None:
@@ -98,6 +99,7 @@ def _teams(plan: Plan, roster: Roster, errors: list) -> None:
             team = plan.teams[leader]
             # Listed as a member somewhere and auxiliary elsewhere: a full member.
             team[person.phone] = team.get(person.phone, True) and person.kind == "auxiliary"
+            plan.listed.setdefault((leader, person.phone), []).append((person.county, person.township, person.village))
 
 
 def make_plan(roster: Roster) -> Plan:

@@ -33,7 +33,7 @@ def personas(session) -> dict:
     cadres = session.scalars(select(Cadre).where(Cadre.active.is_(True), Cadre.openid.is_not(None))).all()
     cadres = sorted(cadres, key=lambda c: (ROLE_ORDER.index(c.role) if c.role in ROLE_ORDER else 9, c.id))
     residents = session.execute(select(Resident.openid, Village.name).join(Village, Resident.village_id == Village.id)
-                                .order_by(Resident.id.desc()).limit(RESIDENT_LIMIT)).all()
+                                .where(Resident.reachable).order_by(Resident.id.desc()).limit(RESIDENT_LIMIT)).all()
     return {
         "villages": [{"id": v.id, "name": v.name, "township": t.name, "scene": scene_for(v)} for v, t in villages],
         "cadres": [_cadre(c, served) for c in cadres],

@@ -2,8 +2,9 @@
 SEND_PATHS = {"/cgi-bin/message/custom/send": "客服消息", "/cgi-bin/message/template/send": "模板消息",
               "/cgi-bin/message/send": "企业微信"}
 # The official account's template definitions live in WeChat's backend; these imitate them.
-TEMPLATE_TITLES = {"default": "案件办理通知", "followup": "服务评价提醒"}
-FIELD_LABELS = {"title": "事项", "number": "案件编号", "time": "时间", "hint": "备注"}
+TEMPLATE_TITLES = {"default": "案件办理通知", "notice": "工作提醒", "followup": "服务评价提醒"}
+FIELD_LABELS = {"title": "事项", "number": "案件编号", "time": "时间", "hint": "下一步", "detail": "内容",
+                "place": "村·类别", "excerpt": "反映内容", "due": "时限"}
 
 
 def _template_lookup(templates: dict) -> dict:

@@ -26,7 +26,9 @@ def card_for(village: Village, now: datetime, station_days: dict) -> Card:
     """Build the card of ``village`` as of ``now``."""
     team = village.team
     leader = team.leader if team and team.leader and team.leader.active else None
-    memberships = [m for m in (team.memberships if team else []) if m.cadre.active]
+    # The people the roster lists under this village (a member listed nowhere in particular: every village).
+    memberships = [m for m in (team.memberships if team else [])
+                   if m.cadre.active and (not m.villages or village.id in m.villages)]
     return Card(
         village=village,
         leader=leader,
