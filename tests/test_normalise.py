@@ -45,3 +45,24 @@ def test_mandarin_words_sharing_characters_stay_as_they_are(text):
 def test_empty_and_none_read_as_empty():
     assert normalise("") == ""
     assert normalise(None) == ""
+
+
+def test_simplified_text_is_left_alone_and_every_traditional_character_still_converts():
+    # normalise skips OpenCC for text with no character t2s would change: the skip must never
+    # miss one, so each single-character entry of OpenCC's dictionary converts as OpenCC does.
+    import os
+
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
+    with open(os.path.join(folder, "TSCharacters.txt"), encoding="utf-8") as f:
+        chars = [line.split("\t")[0] for line in f if line.strip()]
+    # Cantonese particles map on to Mandarin afterwards; compare the others
+    from bot.reading.normalise import CANTONESE
+
+    chars = [c for c in chars if t2s.convert(c) not in CANTONESE and c != "係"]
+    assert len(chars) > 2500
+    wrong = [c for c in chars if normalise(f"一{c}一") != f"一{t2s.convert(c)}一"]
+    assert not wrong
+    assert normalise("我们村的路坏了很久没人修") == "我们村的路坏了很久没人修"

@@ -1,6 +1,7 @@
 """One form of a message for reading: NFKC, simplified characters, Cantonese put in Mandarin."""
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -37,16 +38,51 @@ _HAI_RE = re.compile("(?<![關关])係")
 _SPACES_RE = re.compile(r"\s+")
 
 
+# The first characters of the Cantonese keys: a text with none of them skips the pattern.
+_CANTONESE_FIRST = frozenset(key[0] for key in CANTONESE)
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
     """The traditional → simplified converter, built once."""
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional() -> frozenset[str]:
+    """Every character that t2s may change, read from OpenCC's own dictionaries: a text with none
+    of them converts to itself, so the (pure-Python, slow) conversion is skipped for it."""
+    folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
+    chars: set[str] = set()
+    for name in ("TSCharacters.txt", "TSPhrases.txt"):  # the dictionaries config/t2s.json chains
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            for line in f:
+                key, _, values = line.rstrip("\n").partition("\t")
+                for value in values.split(" "):
+                    if len(value) != len(key):
+                        chars.update(key)
+                    else:
+                        chars.update(a for a, b in zip(key, value) if a != b)
+    return frozenset(chars)
+
+
+def _simplified(text: str) -> str:
+    """``text`` in simplified characters; OpenCC runs only when a character may change."""
+    return text if _traditional().isdisjoint(text) else _convert(text)
+
+
+@lru_cache(maxsize=1024)
+def _convert(text: str) -> str:
+    """OpenCC's t2s conversion (cached: the same chat messages and commands recur)."""
+    return _t2s().convert(text)
+
+
 def normalise(text: str) -> str:
     """The text as the reading step sees it: NFKC, simplified, Cantonese in Mandarin, spaces collapsed."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = _HAI_RE.sub("是", text)
-    text = _t2s().convert(text)
-    text = _CANTONESE_RE.sub(lambda m: CANTONESE[m.group(0)], text)
+    if "係" in text:
+        text = _HAI_RE.sub("是", text)
+    text = _simplified(text)
+    if not _CANTONESE_FIRST.isdisjoint(text):
+        text = _CANTONESE_RE.sub(lambda m: CANTONESE[m.group(0)], text)
     return _SPACES_RE.sub(" ", text).strip()
