@@ -15,6 +15,9 @@ from bot.reading.normalise import normalise
         ("你哋係咪唔理我哋", "你们是不是不理我们"),
         ("而家喺村口等緊", "现在在村口等紧"),
         ("乜嘢時候俾錢", "什么时候给钱"),
+        ("隔離工廠好嘈，瞓唔着", "隔离工厂好吵,睡不着"),
+        ("條路啲燈壞晒", "条路些灯全坏了"),
+        ("間廠執笠咗仲冇出糧", "间厂倒闭了还没有发工资"),
     ],
 )
 def test_cantonese_and_traditional_read_as_mandarin(written, read):
@@ -35,7 +38,7 @@ def test_full_width_forms_and_spaces_fold(written, read):
 
 @pytest.mark.parametrize(
     "text",
-    ["联系卡", "沒關係", "劳动仲裁的结果", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
+    ["联系卡", "沒關係", "劳动仲裁的结果", "企业晒谷场整个被占", "噪音嘈杂", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
 )
 def test_mandarin_words_sharing_characters_stay_as_they_are(text):
     # 系/边/点/仲 are Cantonese only inside the phrases mapped; in Mandarin words they stay.
