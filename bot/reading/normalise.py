@@ -59,16 +59,19 @@ def _traditional() -> frozenset[str]:
     """Every character that t2s may change, read from OpenCC's own dictionaries: a text with none
     of them converts to itself, so the (pure-Python, slow) conversion is skipped for it."""
     folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
-    chars: set[str] = set()
-    for name in ("TSCharacters.txt", "TSPhrases.txt"):  # the dictionaries config/t2s.json chains
+
+    def pairs(name: str):
+        """(key, the value OpenCC uses: the first) of a dictionary of config/t2s.json's chain."""
         with open(os.path.join(folder, name), encoding="utf-8") as f:
             for line in f:
                 key, _, values = line.rstrip("\n").partition("\t")
-                for value in values.split(" "):
-                    if len(value) != len(key):
-                        chars.update(key)
-                    else:
-                        chars.update(a for a, b in zip(key, value) if a != b)
+                yield key, values.split(" ")[0]
+
+    chars = {key for key, value in pairs("TSCharacters.txt") if key != value}
+    for key, value in pairs("TSPhrases.txt"):
+        # a phrase holding a character converted anyway never decides alone (么麼 → 幺麽 needs 麼)
+        if chars.isdisjoint(key):
+            chars.update(key if len(key) != len(value) else (a for a, b in zip(key, value) if a != b))
     return frozenset(chars)
 
 
