@@ -12,6 +12,7 @@ from bot.settings import SettingsError, load_settings
 def create_app(config: dict | None = None) -> Flask:
     """Create the Flask app; ``config`` overrides environment settings (tests, the demo)."""
     from bot import dashboard
+    from bot.api.routes import bp as open311
     from bot.logs import configure_logging
     from bot.ops import bp as ops
     from bot.runtime import build_runtime
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(gateway)
     app.register_blueprint(wecom)  # /wecom: cadres' replies in WeCom (off until WECOM_TOKEN is set)
     app.register_blueprint(ops)  # /healthz and /metrics
+    app.register_blueprint(open311)  # /open311/v2/: the county's other systems
     dashboard.init_app(app, {**os.environ, **(config or {})})  # off without DASHBOARD_SECRET_KEY
     app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(InterfaceError, _database_down)

@@ -81,10 +81,11 @@ def db_upgrade(revision: str) -> None:
 
 
 # The other command groups live in bot/commands/, one module each.
-from bot.commands import ban, card, classifier, dashboard, demo, invite, menu, qrcode, roster  # noqa: E402
+from bot.commands import (api, ban, card, classifier, dashboard, demo, dialogue, invite, knowledge,  # noqa: E402
+                          menu, qrcode, roster)
 
 for command in (roster.roster, qrcode.qrcode, card.card, invite.invite, menu.menu, dashboard.dashboard, ban.ban,
-                demo.demo, classifier.classifier):
+                demo.demo, classifier.classifier, dialogue.dialogue, knowledge.knowledge, api.api):
     cli.add_command(command)
 
 from bot.commands import jobs, station  # noqa: E402

@@ -8,7 +8,8 @@ from handlers.registry import Context, Registry
 
 def build_registry() -> Registry:
     """Return the registry with every role's handlers, in the order they are tried."""
-    from handlers import account, binding, cadre, card, fallback, intake, leader, resident, secretary, supervisor
+    from handlers import (account, binding, cadre, card, fallback, intake, leader, reading, resident, secretary,
+                          supervisor)
 
     registry = Registry()
     # Order matters: help and the commands first, then the catch-all intake of residents' complaints.
@@ -21,6 +22,7 @@ def build_registry() -> Registry:
     leader.register(registry)
     secretary.register(registry)
     supervisor.register(registry)
+    reading.register(registry)  # free text read for what it is; complaints pass on to intake
     intake.register(registry)
     return registry
 

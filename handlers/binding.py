@@ -49,10 +49,11 @@ def bind(resident: Resident, village: Village, message: Message, context: Contex
     resident.village = village
     resident.bound_at = context.now
     resident.pending_choices = []
+    resident.dialogue = {}
     context.session.flush()
     station = next_station_day(village, context.now, context.config.get("station_days") or {})
     reply = context.text("bind_done", village=f"{village.township.name}{village.name}", station=station.text)
-    if resident.pending_text.strip():
+    if resident.pending_text.strip() or resident.pending_media:
         from handlers.intake import file_pending  # the cases engineer's module; imported late to keep the cycle out
 
         receipt = file_pending(context.session, resident, message, context)
@@ -83,13 +84,18 @@ def bind_by_name(message: Message, sender: Sender, context: Context) -> str:
     villages = find_villages(context.session, context.args)
     if not villages:
         return context.text("bind_not_found", name=context.args)
+    return offer(resident, villages, context.args, message, context)
+
+
+def offer(resident: Resident, villages: list[Village], name: str, message: Message, context: Context) -> str:
+    """Bind when one village matches, else list them numbered for the resident to choose."""
     if len(villages) == 1:
         return bind(resident, villages[0], message, context)
     villages = villages[:MAX_CHOICES]
     resident.pending_choices = [v.id for v in villages]
     lines = [context.text("bind_choice_line", number=n, township=v.township.name, village=v.name)
              for n, v in enumerate(villages, start=1)]
-    return context.text("bind_choose", count=len(villages), name=context.args, choices="\n".join(lines))
+    return context.text("bind_choose", count=len(villages), name=name, choices="\n".join(lines))
 
 
 def choose(message: Message, sender: Sender, context: Context) -> str | None:

@@ -8,15 +8,16 @@ from bot.cases.case_life import CaseError
 from bot.cases.permissions import READ, can, sees_complainant
 from bot.media.attachments import attachments, link_token
 from bot.timefmt import left, short
-from handlers.cases_common import action_label, find_case, refusal, split_args, state_label
+from handlers.cases_common import action_label, pick_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre, Case
+from models.api import STAND_IN_PREFIX, hotline_callers
 
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
     "transfer": "转办 案件编号 姓名", "escalate": "上报 案件编号 理由", "reclassify": "改类 案件编号 类别",
-    "resolve": "办结 案件编号 答复",
+    "resolve": "办结 案件编号 答复", "answer": "答复 咨询编号 内容",
 }
 
 
@@ -30,6 +31,7 @@ def register(registry: Registry) -> None:
     registry.command("改类", roles=CADRE_ROLES)(reclassify)
     registry.command("办结", roles=CADRE_ROLES)(resolve)
     registry.command("我的", roles=CADRE_ROLES)(my_cases)
+    registry.command("答复", roles=CADRE_ROLES)(answer)
 
 
 def case_command(usage: str, needs_text: bool = False):
@@ -41,11 +43,12 @@ def case_command(usage: str, needs_text: bool = False):
             number, text = split_args(context.args)
             if not number or (needs_text and not text):
                 return context.text("case_usage", usage=USAGE[usage])
-            case = find_case(context.session, number)
+            cadre = context.session.get(Cadre, sender.cadre_id)
+            case, problem = pick_case(context, number, lambda c: can(cadre, c, READ))  # also by last digits
             if case is None:
-                return context.text("case_not_found", number=number)
+                return problem
             try:
-                return handler(case, text, context.session.get(Cadre, sender.cadre_id), context)
+                return handler(case, text, cadre, context)
             except CaseError as error:
                 return refusal(context, error)
 
@@ -83,6 +86,10 @@ def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     if not can(cadre, case, READ):
         return context.text("case_refused", number=case.number)
     complainant = f"群众（微信尾号 {case.resident.openid[-4:]}）"
+    if case.resident.openid.startswith(STAND_IN_PREFIX):  # filed through the open API: whom to call back
+        complainant = "；".join(context.text("complainant_hotline", client=call.client.name,
+                                             caller=call.caller_name or "—", phone=call.caller_phone or "—")
+                               for call in hotline_callers(context.session, case.id))
     reply = context.text(
         "cadre_detail", number=case.number, category=case.category, state=state_label(context, case.state),
         village=case.village.name, reporters=case.reporters, text=case.text,
@@ -142,6 +149,15 @@ def resolve(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Resolve with an answer, which goes to every reporter."""
     case_life.resolve(context.session, case, cadre, text, context.config, context.now)
     return context.text("cadre_done", action="办结", number=case.number)
+
+
+@case_command("answer", needs_text=True)
+def answer(case: Case, text: str, cadre: Cadre, context: Context) -> str:
+    """Answer a resident's inquiry (咨询): taken and resolved at once; the answer goes to them."""
+    if case.kind != "inquiry":
+        return context.text("inquiry_only", number=case.number)
+    case_life.answer_inquiry(context.session, case, cadre, text, context.config, context.now)
+    return context.text("cadre_done", action="答复", number=case.number)
 
 
 def my_cases(message: Message, sender: Sender, context: Context) -> str:

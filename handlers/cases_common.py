@@ -18,6 +18,26 @@ def find_case(session, number: str) -> Case | None:
     return session.scalar(select(Case).where(Case.number == number.upper())) if number else None
 
 
+def pick_case(context, number: str, visible) -> tuple[Case | None, str | None]:
+    """The one case ``number`` means, or the reply saying why not (not found, or which of several).
+
+    A full number is looked up as it is; bare digits (``3``, ``00003``) are a serial: the visible
+    cases whose number ends in it, and when several do, the caller is asked which.
+    """
+    number = number.removesuffix("号")  # "12号"
+    if not number.isdigit():  # a full number: the caller checks its right to the case
+        case = find_case(context.session, number)
+        return (case, None) if case is not None else (None, context.text("case_not_found", number=number))
+    serial = f"-{int(number):05d}"
+    cases = [c for c in context.session.scalars(select(Case).where(Case.number.endswith(serial))
+                                                 .order_by(Case.id.desc()).limit(50)) if visible(c)]
+    if not cases:
+        return None, context.text("case_not_found", number=number)
+    if len(cases) > 1:
+        return None, context.text("case_which", number=number, choices="、".join(c.number for c in cases[:9]))
+    return cases[0], None
+
+
 def state_label(context, state: str) -> str:
     """The Chinese name of a case state."""
     return context.config["labels"]["states"].get(state, state)

@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bot.cases.classifier import UNSORTED
-from bot.cases.filing import Filed, file_text, supplement
+from bot.cases.filing import Filed, alert_emergency, file_text, recent_own_case, supplement
+from bot.reading.kinds import read
 from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
@@ -34,8 +35,11 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
     text = message.text.strip()
     if resident.village_id is None:
-        if text:  # kept, and filed as soon as they bind: never lost
+        if text:  # kept, and filed as soon as they bind: never lost (bot/reading keeps only complaint-like text)
             resident.pending_text = f"{resident.pending_text}\n{text}".strip()
+        if message.kind in ATTACHMENTS or message.kind == "voice":
+            resident.pending_media = [*resident.pending_media, media_item(message)]
+            return context.text("ask_bind_media")
         return context.text("ask_bind")
     if message.kind in ATTACHMENTS:
         return attach(message, resident, context)
@@ -44,27 +48,39 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         filed = file_text(context.session, resident, "[语音]", context.config, classifier(context), context.now, media)
         return context.text("case_voice", number=filed.case.number)
     media = [{"kind": "voice", "media_id": message.media_id}] if message.kind == "voice" else None
-    if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED:
+    window = timedelta(minutes=context.config["cases"]["intake_window_minutes"])
+    if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED \
+            and recent_own_case(context.session, resident, window, context.now) is None:  # else: a fragment
         return context.text("help")
     return receipt(file_text(context.session, resident, text, context.config, classifier(context), context.now,
                              media), context)
 
 
 def file_pending(session, resident: Resident, message: Message, context: Context) -> str | None:
-    """File what a resident wrote before binding; return its receipt, or None if nothing waited."""
-    text = resident.pending_text.strip()
-    if not text or resident.village is None:
+    """File what a resident wrote and sent before binding (text, photos, voice, locations); its receipt."""
+    text, media = resident.pending_text.strip(), list(resident.pending_media or [])
+    if not (text or media) or resident.village is None:
         return None
-    resident.pending_text = ""
-    return receipt(file_text(session, resident, text, context.config, classifier(context), context.now), context)
+    resident.pending_text, resident.pending_media = "", []
+    text = text or {"photo": "[图片]", "voice": "[语音]", "location": "[位置]", "video": "[视频]"}[media[0]["kind"]]
+    urgent = read(text).kind == "emergency"  # told 110/119/120 before binding; the team hears at once now
+    filed = file_text(session, resident, text, context.config, classifier(context), context.now, media, urgent=urgent)
+    if urgent:
+        alert_emergency(session, filed.case, context.config)
+    return receipt(filed, context)
+
+
+def media_item(message: Message) -> dict:
+    """The case's record of a photo, video, voice or location message."""
+    if message.kind == "location":
+        return {"kind": "location", "latitude": message.latitude, "longitude": message.longitude,
+                "label": message.label}
+    return {"kind": ATTACHMENTS.get(message.kind, message.kind), "media_id": message.media_id}
 
 
 def attach(message: Message, resident: Resident, context: Context) -> str:
     """Attach a photo or location to the resident's recent open case, or start a case with it."""
-    item = {"kind": ATTACHMENTS[message.kind], "media_id": message.media_id}
-    if message.kind == "location":
-        item = {"kind": "location", "latitude": message.latitude, "longitude": message.longitude,
-                "label": message.label}
+    item = media_item(message)
     window = timedelta(minutes=context.config["cases"]["attach_window_minutes"])
     case = context.session.scalar(select(Case).where(Case.resident_id == resident.id).order_by(Case.id.desc()).limit(1))
     if case is not None and case.open and case.updated_at >= context.now - window:

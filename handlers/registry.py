@@ -1,8 +1,9 @@
 """A small ordered registry of handlers: the first route that matches a message wins."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable
 
+from bot.reading.commands import match_command
 from handlers.message import Message, Sender
 from models.roster import ROLES
 
@@ -37,6 +38,7 @@ class Route:
     handler: Handler
     roles: frozenset[str] | None
     name: str
+    words: tuple[str, ...] = ()  # a command's words, for reading mistyped commands
 
 
 def command_words(message: Message) -> tuple[str, str]:
@@ -52,10 +54,13 @@ class Registry:
     def __init__(self) -> None:
         self.routes: list[Route] = []
         self._fallback: Handler | None = None
+        self._words: dict[str, tuple[str, ...]] = {}
 
-    def add(self, match, handler: Handler, roles=None, name: str = "") -> None:
+    def add(self, match, handler: Handler, roles=None, name: str = "", words: tuple[str, ...] = ()) -> None:
         """Add a route; ``match`` returns the command arguments (``""`` for none) or None."""
-        self.routes.append(Route(match, handler, frozenset(roles) if roles else None, name or handler.__name__))
+        self._words.clear()
+        self.routes.append(Route(match, handler, frozenset(roles) if roles else None, name or handler.__name__,
+                                 words))
 
     def command(self, *words: str, roles=None, click: tuple[str, ...] = ()):
         """Register a handler for text starting with one of ``words`` (or menu CLICK keys)."""
@@ -69,7 +74,7 @@ class Registry:
             return None
 
         def decorator(handler: Handler) -> Handler:
-            self.add(match, handler, roles, words[0])
+            self.add(match, handler, roles, words[0], words)
             return handler
 
         return decorator
@@ -94,8 +99,24 @@ class Registry:
 
         return decorator
 
+    def words_for(self, role: str) -> tuple[str, ...]:
+        """The command words the role may use (the mistyped-command reading looks only at these)."""
+        if role not in self._words:
+            self._words[role] = tuple(w for r in self.routes if r.roles is None or role in r.roles for w in r.words)
+        return self._words[role]
+
+    def canonical(self, message: Message, sender: Sender) -> Message:
+        """A mistyped command (全角, glued to its argument, a pinyin slip) rewritten as ``word args``."""
+        if message.kind != "text":
+            return message
+        command = match_command(message.text, self.words_for(sender.role))
+        if command is None:
+            return message
+        return replace(message, text=f"{command.word} {command.args}".strip())
+
     def dispatch(self, message: Message, sender: Sender, context: Context) -> str | None:
         """Run the first matching route, refusing politely when the sender lacks the role."""
+        message = self.canonical(message, sender)
         for route in self.routes:
             args = route.match(message)
             if args is None:

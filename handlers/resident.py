@@ -1,12 +1,18 @@
-"""Residents follow their cases: progress, and their verdict on the answer."""
+"""Residents follow their cases: progress, and their verdict on the answer (with or without its number)."""
+import re
+
 from sqlalchemy import select
 
 from bot.cases import case_life
-from bot.cases.case_life import CaseError, NotAllowed
-from handlers.cases_common import find_case, refusal, split_args, state_label
+from bot.cases.case_life import CaseError
+from bot.reading import dialogue
+from handlers.cases_common import pick_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Case, CaseReporter, Resident
+
+# A full case number (JH-2026-00012) or its serial (12, 00012); other words after 满意 are a comment.
+NUMBER = re.compile(r"[A-Z0-9]{1,8}-\d{4}-\d{1,6}|\d{1,6}")
 
 
 def register(registry: Registry) -> None:
@@ -16,23 +22,61 @@ def register(registry: Registry) -> None:
     registry.command("不满意", roles={"resident"})(unsatisfied)
 
 
-def _my_case(context: Context, sender: Sender, number: str) -> tuple[Case | None, CaseReporter | None]:
-    """The case if this resident reported it (others' cases do not exist for them)."""
-    case = find_case(context.session, number)
-    if case is None:
-        return None, None
-    reporter = context.session.scalar(select(CaseReporter).where(
+def _reporter(context: Context, sender: Sender, case: Case) -> CaseReporter | None:
+    """This resident's report of the case, if they reported it."""
+    return context.session.scalar(select(CaseReporter).where(
         CaseReporter.case_id == case.id, CaseReporter.resident_id == sender.resident_id))
-    return (case, reporter) if reporter else (None, None)
+
+
+def _my_case(context: Context, sender: Sender, number: str) -> tuple[Case | None, str | None]:
+    """The case if this resident reported it (others' cases do not exist for them), or the reply why not."""
+    case, problem = pick_case(context, number, lambda c: _reporter(context, sender, c) is not None)
+    if case is not None and _reporter(context, sender, case) is None:
+        return None, context.text("case_not_found", number=number)
+    return case, problem
+
+
+def awaiting_verdict(session, resident_id: int) -> list[Case]:
+    """The resident's resolved complaints that wait for their verdict, newest first."""
+    return list(session.scalars(select(Case).join(CaseReporter, CaseReporter.case_id == Case.id).where(
+        CaseReporter.resident_id == resident_id, CaseReporter.verdict == "", Case.state == "resolved",
+        Case.kind == "complaint").order_by(Case.id.desc()).limit(9)))
+
+
+def _verdict_case(context: Context, sender: Sender, number: str, verdict: str, reason: str = ""):
+    """(case, None) for the case a verdict is about, or (None, reply) asking which or refusing.
+
+    Without a number the verdict is about the one case awaiting it; with several, the resident is
+    asked which (and the next message answers: ``handlers/reading.py``).
+    """
+    if number:
+        return _my_case(context, sender, number)
+    waiting = awaiting_verdict(context.session, sender.resident_id)
+    if not waiting:
+        return None, context.text("verdict_none")
+    if len(waiting) > 1:
+        resident = context.session.get(Resident, sender.resident_id)
+        dialogue.ask(resident, "verdict", context.now, verdict=verdict, reason=reason,
+                     cases=[c.number for c in waiting])
+        lines = "\n".join(context.text("verdict_choice_line", index=i, number=c.number, category=c.category)
+                          for i, c in enumerate(waiting, start=1))
+        return None, context.text("verdict_which", choices=lines)
+    return waiting[0], None
+
+
+def _number_and_rest(args: str) -> tuple[str, str]:
+    """The case number if the arguments start with one, and the rest (the whole, when they do not)."""
+    number, rest = split_args(args)
+    return (number, rest) if NUMBER.fullmatch(number) else ("", args.strip())
 
 
 def progress(message: Message, sender: Sender, context: Context) -> str:
     """All my cases in one line each, or one case in full with its answer."""
     number, _ = split_args(context.args)
     if number:
-        case, _ = _my_case(context, sender, number)
+        case, problem = _my_case(context, sender, number)
         if case is None:
-            return context.text("case_not_found", number=number)
+            return problem
         owner = case.owner or case.assignee
         return context.text(
             "progress_detail", number=case.number, category=case.category, state=state_label(context, case.state),
@@ -47,15 +91,13 @@ def progress(message: Message, sender: Sender, context: Context) -> str:
 
 
 def satisfied(message: Message, sender: Sender, context: Context) -> str:
-    """Confirm the answer: the case is done."""
-    number, _ = split_args(context.args)
-    case = find_case(context.session, number)
+    """Confirm the answer: the case is done (``满意``, ``满意 N``, ``满意 谢谢``)."""
+    number, _ = _number_and_rest(context.args)
+    case, problem = _verdict_case(context, sender, number, "satisfied")
     if case is None:
-        return context.text("case_not_found", number=number or "")
+        return problem
     try:
         case_life.confirm(context.session, case, context.session.get(Resident, sender.resident_id), context.now)
-    except NotAllowed:  # others' cases do not exist for them
-        return context.text("case_not_found", number=number)
     except CaseError as error:
         return refusal(context, error)
     return context.text("verdict_thanks", number=case.number)
@@ -63,12 +105,12 @@ def satisfied(message: Message, sender: Sender, context: Context) -> str:
 
 def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     """Reject the answer with a reason: the case reopens to the same owner, who is told."""
-    number, reason = split_args(context.args)
-    case, _ = _my_case(context, sender, number)
-    if case is None:
-        return context.text("case_not_found", number=number or "")
+    number, reason = _number_and_rest(context.args)
     if not reason:
-        return context.text("verdict_needs_reason", number=case.number)
+        return context.text("verdict_needs_reason", number=number or "")
+    case, problem = _verdict_case(context, sender, number, "unsatisfied", reason)
+    if case is None:
+        return problem
     try:
         case_life.reopen(context.session, case, context.session.get(Resident, sender.resident_id), reason,
                          context.config, context.now)

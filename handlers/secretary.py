@@ -60,6 +60,11 @@ def monthly(message: Message, sender: Sender, context: Context) -> str:
             response_last=percent(last_tally.response_rate), resolve=percent(now_tally.resolve_rate),
             resolve_last=percent(last_tally.resolve_rate), satisfaction=percent(now_tally.satisfaction_rate),
             satisfaction_last=percent(last_tally.satisfaction_rate)))
+    asked = sum(tallies(context.session, period.start, period.end, context.now, villages=scope,
+                        kind="inquiry").values(), Tally())
+    if asked.received:  # inquiries (咨询) apart from the complaints' rates
+        lines.append(context.text("summary_inquiries", received=asked.received, answered=asked.resolved,
+                                  overdue=asked.overdue))
     chart = {"type": "rates", "title": f"月报 {scope_name} {period.label}", "labels": [g.name for g in groups],
              "rates": [[t.response_rate, t.resolve_rate, t.satisfaction_rate]
                        for t in (this.get(g.id, Tally()) for g in groups)]}

@@ -4,18 +4,21 @@ Importing this package registers every table on ``Base.metadata``; Alembic and t
 on that.
 """
 from models.abuse import BannedUser
+from models.api import ApiClient, ApiRequest, WebhookSubscriber
 from models.base import Base, utcnow
 from models.classifier import ClassifierModel
 from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
 from models.inbound import InboundMessage
+from models.knowledge import KnowledgeEntry
 from models.media import MediaFile
 from models.notification import Notification
 from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, StationDayChange, Team, Township, Village
 
 __all__ = [
-    "BannedUser", "Base", "utcnow", "ClassifierModel", "Case", "CaseCounter", "CaseEvent", "CaseReporter",
-    "Escalation", "InboundMessage", "MediaFile",
+    "ApiClient", "ApiRequest", "WebhookSubscriber", "BannedUser", "Base", "utcnow", "ClassifierModel", "Case",
+    "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
+    "KnowledgeEntry", "MediaFile",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "StationDayChange", "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

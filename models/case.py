@@ -29,7 +29,8 @@ class Case(Base):
         # The three rates and summaries (bot/reports/rates.py) scan a village's cases of a period; on
         # PostgreSQL the included columns let them read the index alone (no heap visit per case).
         Index("ix_case_village_received", "village_id", "received_at",
-              postgresql_include=["state", "accepted_at", "contact_due_at", "resolve_due_at", "reopened", "category"]),
+              postgresql_include=["state", "accepted_at", "contact_due_at", "resolve_due_at", "reopened", "category",
+                                  "kind"]),
         # Oldest-open and overdue lists read only open cases; this stays small as cases close.
         Index("ix_case_open_village_received", "village_id", "received_at",
               sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
@@ -46,6 +47,8 @@ class Case(Base):
     # The first report's words, kept so co-report matching never re-segments old cases.
     words: Mapped[list[str]] = mapped_column(JSON, default=list)
     category: Mapped[str] = mapped_column(String(32))
+    # complaint, or inquiry (咨询: a question the knowledge base could not answer, for a cadre).
+    kind: Mapped[str] = mapped_column(String(16), default="complaint")
     confidence: Mapped[float] = mapped_column(default=0.0)
     explanation: Mapped[list[str]] = mapped_column(JSON, default=list)  # words that decided the category
     suggested: Mapped[list[str]] = mapped_column(JSON, default=list)  # likeliest categories, offered when 待分类

@@ -26,7 +26,7 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
-    recipient_kind: Mapped[str] = mapped_column(String(16))  # cadre | resident
+    recipient_kind: Mapped[str] = mapped_column(String(16))  # cadre | resident | webhook (a subscriber)
     recipient_id: Mapped[int]
     kind: Mapped[str] = mapped_column(String(32))  # new_case, escalated, answer, reopened, ...
     case_id: Mapped[int | None] = mapped_column(index=True)

@@ -121,6 +121,11 @@ class Resident(Base):
     # when a village name was ambiguous.
     pending_text: Mapped[str] = mapped_column(default="")
     pending_choices: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # Photos, voice and locations sent before binding, attached when the pending text is filed.
+    pending_media: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # The question the bot just asked ({"asked": "village" | "verdict", "at": ISO time, ...}), so the
+    # next message is read as its answer; short-lived (config ``reading.dialogue_minutes``).
+    dialogue: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class InviteCode(Base):

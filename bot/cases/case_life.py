@@ -166,10 +166,12 @@ def remark(session, case: Case, action: str, *, actor_kind: str, actor_id: int |
     return entry
 
 
-def receive(session, case: Case, *, resident_id: int, now: datetime) -> CaseEvent:
-    """The first ledger entry of a case: it was received from a resident."""
-    entry = CaseEvent(case=case, actor_kind="resident", actor_id=resident_id, action="receive", from_state="",
-                      to_state=case.state, note=case.text, at=now)
+def receive(session, case: Case, *, now: datetime, resident_id: int | None = None, actor_kind: str = "resident",
+            actor_id: int | None = None, data: dict | None = None) -> CaseEvent:
+    """The first ledger entry of a case: it was received from a resident (or a client system, ``actor_kind='api'``)."""
+    entry = CaseEvent(case=case, actor_kind=actor_kind, actor_id=resident_id if actor_id is None else actor_id,
+                      action="receive", from_state="",
+                      to_state=case.state, note=case.text, data=data or {}, at=now)
     session.add(entry)
     return entry
 
@@ -182,11 +184,13 @@ def assign(session, case: Case, cadre: Cadre | None, config: dict, now: datetime
                   actor_id=actor.id if actor else None, now=now, note=note, data={"to": cadre.id} if cadre else {})
     if cadre is not None:
         texts = config["texts"]
-        content = texts["push_new_case"].format(number=case.number, category=case.category, village=case.village.name,
-                                                text=case.text[:200])
+        inquiry = case.kind == "inquiry"  # the push carries the question and asks for 答复
+        content = texts["push_new_inquiry" if inquiry else "push_new_case"].format(
+            number=case.number, category=case.category, village=case.village.name, text=case.text[:200])
         if case.suggested and case.category == UNSORTED:  # 待分类: offer the classifier's two likeliest
             content += "\n" + texts["push_new_case_unsorted"].format(number=case.number, choices="、".join(case.suggested))
-        notify_event(session, entry, cadre, "new_case", content, title=f"新案件 {case.number}")
+        notify_event(session, entry, cadre, "new_case", content,
+                     title=f"{'群众咨询' if inquiry else '新案件'} {case.number}")
     return entry
 
 
@@ -205,8 +209,9 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
                  data={"media": media} if media else None)
 
 
-def co_report(session, case: Case, resident: Resident, text: str, now: datetime) -> CaseEvent:
-    """Join another villager's report of the same problem to the open case."""
+def co_report(session, case: Case, resident: Resident, text: str, now: datetime,
+              actor: tuple | None = None) -> CaseEvent:
+    """Join another villager's report of the same problem to the open case (``actor``: kind, id, data)."""
     lock(session, case)
     if not allowed(case.state, "co_report"):
         raise IllegalMove(case, "co_report")
@@ -214,7 +219,8 @@ def co_report(session, case: Case, resident: Resident, text: str, now: datetime)
                                                     CaseReporter.resident_id == resident.id)) is None:
         session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
         case.reporters += 1
-    return apply(session, case, "co_report", actor_kind="resident", actor_id=resident.id, now=now, note=text)
+    kind, actor_id, data = actor or ("resident", resident.id, None)
+    return apply(session, case, "co_report", actor_kind=kind, actor_id=actor_id, now=now, note=text, data=data)
 
 
 # Cadres' moves.
@@ -292,6 +298,24 @@ def resolve(session, case: Case, cadre: Cadre, answer: str, config: dict, now: d
     case.resolved_at = now
     _tell_reporters(session, entry, "answer", config["texts"]["push_answer"].format(number=case.number, answer=answer),
                     title=f"案件 {case.number} 已办结")
+    return entry
+
+
+def answer_inquiry(session, case: Case, cadre: Cadre, answer: str, config: dict, now: datetime) -> CaseEvent:
+    """Answer an inquiry (咨询): taken (first handler) and resolved in one step; the reporters get the answer."""
+    lock(session, case)
+    if allowed(case.state, "accept"):
+        _check(session, case, cadre, "accept")
+        apply(session, case, "accept", actor_kind="cadre", actor_id=cadre.id, now=now)
+        case.owner = case.owner or cadre
+        case.assignee = None
+        case.accepted_at = case.accepted_at or now
+    _check(session, case, cadre, "resolve")
+    entry = apply(session, case, "resolve", actor_kind="cadre", actor_id=cadre.id, now=now, note=answer)
+    case.answer = answer
+    case.resolved_at = now
+    _tell_reporters(session, entry, "answer", config["texts"]["push_inquiry_answer"].format(
+        number=case.number, answer=answer, name=cadre.name, position=cadre.position), title=f"咨询 {case.number} 已答复")
     return entry
 
 

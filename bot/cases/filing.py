@@ -12,11 +12,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.cases import case_life
 from bot.cases.case_life import assign, co_report, supplement
-from bot.cases.classifier import UNSORTED, tokens
-from bot.cases.routing import is_township_level, route
+from bot.cases.classifier import UNSORTED, Classification, tokens
+from bot.cases.outbox import notify
+from bot.cases.routing import is_township_level, route, team_leader, township_handler
 from bot.media.attachments import track
+from bot.reading.normalise import normalise
 from bot.timefmt import working_days_after
-from models import Case, CaseCounter, CaseReporter, Resident, Village
+from models import Cadre, Case, CaseCounter, CaseReporter, Resident, Village
 from models.case import ENDED
 
 
@@ -28,11 +30,15 @@ class Filed:
     how: str  # new | supplement | co_report
 
 
-def due_times(config: dict, category: str, now: datetime) -> tuple[datetime, datetime, bool]:
-    """Contact and resolve due times for a category, and whether it is urgent."""
+INQUIRY = "咨询"  # the category of every inquiry: a question for a cadre, not a complaint
+
+
+def due_times(config: dict, category: str, now: datetime, urgent: bool = False,
+              kind: str = "complaint") -> tuple[datetime, datetime, bool]:
+    """Contact and resolve due times for a category (or an inquiry), and whether it is urgent."""
     limits = config["time_limits"]
-    urgent = bool((config["categories"].get(category) or {}).get("urgent"))
-    rule = limits["urgent" if urgent else "default"]
+    urgent = urgent or bool((config["categories"].get(category) or {}).get("urgent"))
+    rule = limits["urgent" if urgent else "inquiry" if kind == "inquiry" and "inquiry" in limits else "default"]
     contact = timedelta(hours=rule["contact_hours"])
     resolve = timedelta(hours=rule.get("resolve_hours", 0), days=rule.get("resolve_days", 0))
     if limits.get("working_days") and not urgent:
@@ -93,14 +99,16 @@ def find_co_report(session, village_id: int, category: str, text: str, config: d
 
 
 def file_text(session, resident: Resident, text: str, config: dict, classifier, now: datetime,
-              media: list[dict] | None = None) -> Filed:
-    """File a bound resident's text as a supplement, a co-report or a new case."""
+              media: list[dict] | None = None, urgent: bool = False) -> Filed:
+    """File a bound resident's text as a supplement, a co-report or a new case (urgent: always new)."""
+    verdict = classifier.classify(normalise(text))  # Cantonese and traditional read as Mandarin; the case keeps the text
+    if urgent:
+        return Filed(open_case(session, resident, text, verdict, config, now, media or [], urgent=True), "new")
     window = timedelta(minutes=config["cases"]["intake_window_minutes"])
     own = recent_own_case(session, resident, window, now)
-    if own is not None:
+    if own is not None and not another_complaint(own, text, verdict, config):
         supplement(session, own, resident, text, media or [], now)
         return Filed(own, "supplement")
-    verdict = classifier.classify(text)
     twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
     if twin is not None and twin.resident_id != resident.id:
         co_report(session, twin, resident, text, now)
@@ -110,13 +118,45 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
 
 
+def another_complaint(case: Case, text: str, verdict, config: dict) -> bool:
+    """Whether a message in the fragment window is a complete complaint of another category (its own case)."""
+    rule = config["cases"].get("fragment", {})
+    return (case.kind == "complaint" and verdict.category not in (UNSORTED, case.category)
+            and verdict.confidence >= rule.get("new_case_confidence", 0.6)
+            and len(normalise(text)) >= rule.get("new_case_min_chars", 10))
+
+
+def open_inquiry(session, resident: Resident, text: str, config: dict, now: datetime) -> Case:
+    """A question the bot could not answer, as an inquiry for the village's responsible cadre."""
+    return open_case(session, resident, text, Classification(INQUIRY, 1.0, ()), config, now, [], kind="inquiry")
+
+
+def alert_emergency(session, case: Case, config: dict) -> list:
+    """Push an emergency at once (urgent: past quiet hours) to the team leader and the township duty contact."""
+    routing = config.get("routing") or {}
+    duty = None
+    if routing.get("duty_contact_phone"):
+        duty = session.scalar(select(Cadre).where(Cadre.phone == str(routing["duty_contact_phone"]),
+                                                  Cadre.active.is_(True)))
+    recipients = {c.id: c for c in (team_leader(case.village), duty or township_handler(session, case.village, routing))
+                  if c is not None}
+    content = config["texts"]["push_emergency"].format(number=case.number, village=case.village.name,
+                                                       text=case.text[:200])
+    for cadre in recipients.values():
+        notify(session, f"emergency:{case.id}", cadre, "emergency", content, case_id=case.id,
+               title=f"紧急 {case.number}", urgent=True)
+    return list(recipients.values())
+
+
 def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
-              media: list[dict]) -> Case:
-    """Create, route and announce a new case, with its first ledger entries."""
+              media: list[dict], urgent: bool = False, kind: str = "complaint",
+              actor: tuple | None = None) -> Case:
+    """Create, route and announce a new case (or inquiry), with its first ledger entries (``actor``: kind, id, data)."""
     village = resident.village
     handler = route(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
-    contact_due, resolve_due, urgent = due_times(config, verdict.category, now)
-    case = Case(number=next_number(session, village, now), state="received", village=village, resident=resident, text=text,
+    contact_due, resolve_due, urgent = due_times(config, verdict.category, now, urgent, kind)
+    case = Case(number=next_number(session, village, now), state="received", kind=kind, village=village,
+                resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
                 explanation=list(verdict.explanation), urgent=urgent,
                 suggested=list(verdict.suggestions) if verdict.category == UNSORTED else [],
@@ -125,6 +165,8 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
     session.add(case)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
     track(session, case, media, now)
-    case_life.receive(session, case, resident_id=resident.id, now=now)
+    actor_kind, actor_id, data = actor or ("resident", resident.id, None)
+    case_life.receive(session, case, resident_id=resident.id, actor_kind=actor_kind, actor_id=actor_id, now=now,
+                      data=data)
     assign(session, case, handler, config, now, actor=None)
     return case

@@ -6,6 +6,7 @@ caused it committed; the unique (source, recipient) key keeps anyone from being 
 from sqlalchemy import bindparam, text
 
 from models import Cadre, CaseEvent, Resident, utcnow
+from models.api import STAND_IN_PREFIX
 from models.base import UTCDateTime
 
 TITLE_LIMIT = 20  # a template field holds 20 characters on one line
@@ -25,11 +26,20 @@ _ADD = text(
 def notify(session, source: str, recipient: Cadre | Resident, kind: str, content: str, *,
            case_id: int | None = None, title: str = "", urgent: bool = False) -> int | None:
     """Add one notification unless this source already notified this recipient; its id, or None."""
+    if isinstance(recipient, Resident) and recipient.openid.startswith(STAND_IN_PREFIX):
+        return None  # a client system's stand-in: it hears by webhook (bot/api/events.py)
     session.flush()  # recipient and source rows need their ids
+    return add(session, source, "cadre" if isinstance(recipient, Cadre) else "resident", recipient.id, kind,
+               content, case_id=case_id, title=title, urgent=urgent)
+
+
+def add(session, source: str, recipient_kind: str, recipient_id: int, kind: str, content: str, *,
+        case_id: int | None = None, title: str = "", urgent: bool = False) -> int | None:
+    """Insert one outbox row for any kind of recipient (cadre, resident, webhook) unless it exists."""
     return session.scalar(_ADD, {
-        "source": source, "recipient_kind": "cadre" if isinstance(recipient, Cadre) else "resident",
-        "recipient_id": recipient.id, "kind": kind, "case_id": case_id,
-        "title": " ".join(title.split())[:TITLE_LIMIT], "content": content, "urgent": urgent, "now": utcnow()})
+        "source": source, "recipient_kind": recipient_kind, "recipient_id": recipient_id, "kind": kind,
+        "case_id": case_id, "title": " ".join(title.split())[:TITLE_LIMIT], "content": content, "urgent": urgent,
+        "now": utcnow()})
 
 
 def notify_event(session, entry: CaseEvent, recipient: Cadre | Resident, kind: str, content: str,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 
-from bot.delivery import channels
+from bot.delivery import channels, webhooks
 from bot.delivery.channels import CUSTOMER_SERVICE, WECOM, Target
 from bot.delivery.errors import Outcome, backoff, classify, describe
 from bot.delivery.jobs import current_runtime
@@ -36,7 +36,7 @@ class _Push:
     """What a send needs, read from the database before any network call."""
 
     row: Notification
-    target: Target
+    target: Target | None  # None for a webhook
     number: str
 
 
@@ -47,7 +47,8 @@ def deliver(runtime, notification_id: int, attempt: int, now: datetime | None = 
     push = _load(runtime, notification_id, attempt, now, cfg)
     if push is None:
         return None
-    outcome = _attempt(runtime, push, now, cfg)
+    outcome = _webhook(runtime, push, now, cfg) if push.row.recipient_kind == webhooks.CHANNEL else \
+        _attempt(runtime, push, now, cfg)
     _record(runtime, push.row, outcome, now, cfg)
     return outcome.state
 
@@ -63,7 +64,8 @@ def _load(runtime, notification_id: int, attempt: int, now: datetime, cfg: dict)
             if not _renew(runtime, row, now, cfg):
                 return None
         number = session.scalar(select(Case.number).where(Case.id == row.case_id)) if row.case_id else ""
-        return _Push(row, _target(session, row), number or "")
+        target = None if row.recipient_kind == webhooks.CHANNEL else _target(session, row)
+        return _Push(row, target, number or "")
 
 
 def _renew(runtime, row: Notification, now: datetime, cfg: dict) -> bool:
@@ -125,6 +127,14 @@ def _attempt(runtime, push: _Push, now: datetime, cfg: dict) -> Outcome:
     if resume_at:
         return Outcome("deferred", error=error, retry_at=resume_at)
     return Outcome("given_up", error=error or "no channel left")
+
+
+def _webhook(runtime, push: _Push, now: datetime, cfg: dict) -> Outcome:
+    """Deliver a case event to a webhook subscriber (bot/delivery/webhooks.py), same retry rules."""
+    try:
+        return webhooks.attempt(runtime, push.row, now, cfg)
+    except webhooks.WebhookFailure as failure:
+        return _after_failure(failure.verdict, failure.error, push.row.attempts, now, cfg)
 
 
 def _after_failure(verdict: str, error: str, attempts: int, now: datetime, cfg: dict) -> Outcome:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 import redis
 from rq import Queue
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from bot.delivery.jobs import QUEUE, current_runtime
 from bot.delivery.pauses import in_quiet_hours
@@ -34,7 +34,8 @@ KICK_PAUSE = 5.0  # seconds without kicks after Redis failed
 def _due(now: datetime, quiet: bool):
     """Rows to claim: pending, failed and due to retry, or leased by a worker that vanished."""
     due = and_(Notification.state.in_(("pending", "failed", "sending")), Notification.next_attempt_at <= now)
-    return and_(due, Notification.urgent.is_(True)) if quiet else due
+    # Quiet hours spare people, not machines: webhooks go at any hour.
+    return and_(due, or_(Notification.urgent.is_(True), Notification.recipient_kind == "webhook")) if quiet else due
 
 
 def claim(session, now: datetime, cfg: dict) -> list[tuple[int, int]]:

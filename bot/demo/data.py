@@ -68,6 +68,18 @@ def import_demo_roster(Session, roster: Path) -> None:
     import_roster(Session, roster)
 
 
+def import_demo_knowledge(Session, source: Path) -> None:
+    """The demo's own knowledge base, once: an administrator's import later is kept."""
+    from sqlalchemy import func, select
+
+    from bot.reading.knowledge import import_knowledge
+    from models import KnowledgeEntry
+
+    with Session.begin() as session:
+        if source.is_file() and not session.scalar(select(func.count()).select_from(KnowledgeEntry)):
+            import_knowledge(session, source)
+
+
 def forget_tokens(redis_url: str) -> None:
     """Drop access tokens of an earlier run: the fake that issued them is gone."""
     client = redis.Redis.from_url(redis_url)
@@ -100,6 +112,7 @@ def prepare(env: dict, roster: Path) -> str | None:
         check_schema(engine)
         Session = make_sessionmaker(engine)
         import_demo_roster(Session, roster)
+        import_demo_knowledge(Session, roster.parent / "knowledge.yaml")
         bound = bind_cadres(Session)
         login_phone = dashboard_logins(Session)
     finally:

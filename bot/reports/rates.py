@@ -11,7 +11,8 @@ Every figure is about the cases *received* in a period, as they stand at ``now``
 
 A co-reported case counts once; a reopened case counts as resolved only once resolved again;
 escalated cases count like any other, under their village. The states (``DONE``, ``ENDED``) and
-"overdue" (``Case.overdue``) are defined once, in models/case.py.
+"overdue" (``Case.overdue``) are defined once, in models/case.py. Complaints and inquiries (咨询)
+are counted apart: the rates are the complaints' unless ``kind="inquiry"`` is asked for.
 """
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -84,12 +85,12 @@ def _key(by: str):
 
 
 def tallies(session, start: datetime, end: datetime, now: datetime, by: str = "village",
-            villages=None, category: str | None = None) -> dict:
-    """Tallies of cases received in [start, end) per ``by`` key, within ``villages`` (ids or a select)."""
+            villages=None, category: str | None = None, kind: str = "complaint") -> dict:
+    """Tallies of cases of ``kind`` received in [start, end) per ``by`` key, within ``villages`` (ids or a select)."""
     if by not in GROUPS:
         raise ValueError(f"unknown grouping {by!r}")
     key = _key(by).label("key")
-    query = select(key, *columns(now)).where(Case.received_at >= start, Case.received_at < end)
+    query = select(key, *columns(now)).where(Case.received_at >= start, Case.received_at < end, Case.kind == kind)
     if villages is not None:
         query = query.where(Case.village_id.in_(villages))
     if category:

@@ -37,9 +37,9 @@ def escalated(session, township_id: int) -> list[tuple[Case, Escalation | None]]
 
 
 def category_counts(session, villages, period: Period) -> dict[str, int]:
-    """Cases received in the period per category, most first."""
+    """Complaints received in the period per category, most first (inquiries are counted apart)."""
     rows = session.execute(select(Case.category, func.count()).where(
-        Case.village_id.in_(villages), Case.received_at >= period.start, Case.received_at < period.end,
+        Case.village_id.in_(villages), Case.kind == "complaint", Case.received_at >= period.start, Case.received_at < period.end,
     ).group_by(Case.category).order_by(func.count().desc(), Case.category))
     return dict(rows.all())
 

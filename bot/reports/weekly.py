@@ -46,6 +46,7 @@ def weekly_text(session, config: dict, villages: list[Village], now: datetime,
     period = period or week(now)
     ids = [v.id for v in villages]
     this = tallies(session, period.start, period.end, now, villages=ids)
+    inquiries = tallies(session, period.start, period.end, now, villages=ids, kind="inquiry")
     last = tallies(session, period.previous().start, period.previous().end, now, villages=ids)
     diaries = summaries.diary_counts(session, ids, period)
     undelivered = summaries.given_up_pushes(session, ids, period)
@@ -57,6 +58,10 @@ def weekly_text(session, config: dict, villages: list[Village], now: datetime,
         categories = summaries.category_counts(session, [village.id], period)
         if categories:
             lines.append(_text(config, "summary_categories", items="，".join(f"{k} {n}" for k, n in categories.items())))
+        asked = inquiries.get(village.id)
+        if asked:  # inquiries (咨询) apart from the complaints above
+            lines.append(_text(config, "summary_inquiries", received=asked.received, answered=asked.resolved,
+                               overdue=asked.overdue))
         lines.append(_text(config, "summary_diaries", count=diaries.get(village.id, 0)))
         if undelivered.get(village.id):  # the leader must know who was never told
             lines.append(_text(config, "summary_given_up", count=undelivered[village.id]))

@@ -1,0 +1,123 @@
+"""Commands as people type them: full-width, glued to their argument, or with pinyin-input slips."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pypinyin import lazy_pinyin
+
+from bot.reading.normalise import simplified
+
+SEPARATORS = " :,、;"  # after NFKC: full-width colon, comma and space are these
+_TRAILING = re.compile(r"[\s!?.。,~、…]+$")
+# Read-only commands a resident may use with one character wrong (handwriting input: 帮肋 → 帮助).
+LOOSE = frozenset({"帮助", "联系卡", "驻点", "进度"})
+# Commands whose argument is free text, so it may follow the word without a space (绑定东坑).
+FREE_ARGS = frozenset({"绑定"})
+# Initials and finals the pinyin input method (and Guangdong accents) mix up.
+_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_FINAL_FOLDS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
+# Words people put before a command ("查进度", "帮我看看联系卡", "我要绑定东坑").
+_LEAD = re.compile(r"^(请|我要|我想|帮我|麻烦)?(查一下|查查|查询|查看|看一下|看看|查|看)?")
+
+
+@dataclass(frozen=True)
+class Command:
+    """A recognised command word and its argument text."""
+
+    word: str
+    args: str
+
+
+@lru_cache(maxsize=8192)
+def sound(char: str) -> str:
+    """A character's toneless pinyin with confusable initials and finals folded; other marks as they are."""
+    syllable = lazy_pinyin(char)[0]
+    if not (syllable.isascii() and syllable.isalpha()) or syllable == char:
+        return char
+    for initial, folded in _FOLDS:
+        if syllable.startswith(initial):
+            syllable = folded + syllable[len(initial):]
+            break
+    for final, folded in _FINAL_FOLDS:
+        if syllable.endswith(final):
+            return syllable[: -len(final)] + folded
+    return syllable
+
+
+@lru_cache(maxsize=256)
+def _spelled(word: str) -> str:
+    """The word in plain pinyin, as typed with the input method off (lianxika)."""
+    return "".join(lazy_pinyin(word))
+
+
+def _sounds_like(head: str, word: str) -> bool:
+    """Whether ``head`` is ``word`` or a homophone of it, character by character."""
+    return head == word or (len(head) == len(word) and all(sound(a) == sound(b) for a, b in zip(head, word)))
+
+
+def _args(word: str, rest: str) -> str | None:
+    """The argument after a command word, or None when the rest shows this is not the command."""
+    if not rest:
+        return ""
+    if rest[0] in SEPARATORS:
+        return rest.lstrip(SEPARATORS).strip()
+    if (rest[0].isascii() and rest[0].isalnum()) or word in FREE_ARGS:
+        return rest.strip()
+    return None
+
+
+def match_command(text: str, words) -> Command | None:
+    """The command among ``words`` that ``text`` was meant as, with its argument; None for free text."""
+    written = text.strip()
+    light = simplified(written)
+    found = _match(light, words)
+    lead = _LEAD.match(light).end()
+    if found is None and 0 < lead < len(light):
+        found = _match(light[lead:], words)
+    return _as_written(found, light, written)
+
+
+# Full-width digits and letters read as ASCII (case numbers like １２); punctuation stays as written.
+_FULL_WIDTH_ALNUM = {ord(c) + 0xFEE0: c for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"}
+
+
+def _as_written(found: Command | None, light: str, written: str) -> Command | None:
+    """The command with its argument as the sender wrote it (an answer keeps its ，and 繁體 characters).
+
+    NFKC and OpenCC keep Chinese text's length, so the argument's place in the read text is its
+    place in the written one; when they did not, the read argument is the best there is. Full-width
+    digits and letters still read as ASCII, so `详情 １２` finds case 12.
+    """
+    if found is None or not found.args or len(light) != len(written):
+        return found
+    start = light.rfind(found.args)
+    if start < 0:
+        return found
+    return Command(found.word, written[start:start + len(found.args)].translate(_FULL_WIDTH_ALNUM))
+
+
+def _match(light: str, words) -> Command | None:
+    """``match_command`` on the text without lead-in words."""
+    whole = _TRAILING.sub("", light)
+    if not whole:
+        return None
+    if whole.isascii() and whole.replace(" ", "").isalpha():
+        typed = whole.replace(" ", "").lower()
+        return next((Command(w, "") for w in words if _spelled(w) == typed), None)
+    for word in sorted(words, key=len, reverse=True):
+        head = whole[: len(word)]
+        if not _sounds_like(head, word):
+            continue
+        args = _args(word, whole[len(word):])
+        if args is None:
+            continue
+        # The argument as written (only NFKC and simplified), with its own trailing punctuation.
+        written = light[len(word):].lstrip(SEPARATORS).strip()
+        return Command(word, written if args and written.startswith(args) else args)
+    for word in words:
+        if word in LOOSE and len(whole) == len(word) and whole[0] == word[0] and \
+                sum(a != b for a, b in zip(whole, word)) == 1:
+            return Command(word, "")
+    return None

@@ -1,0 +1,116 @@
+"""What kind of message a resident's free text is, decided in one place from its normal form.
+
+Pure rules over the text (no database): small talk, an emergency, a bare verdict, a question about
+the station day or the contact card, progress, another question, or (the default) a complaint.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.reading.normalise import normalise, simplified
+
+# WeChat's emoticon codes ([OK], [抱拳]), emoji and punctuation say nothing a case needs.
+_NOISE = re.compile(r"\[[^\[\]]{1,6}\]|[^\w\u4e00-\u9fff]+|_")
+_SMALLTALK_WORDS = {
+    "greeting": "你好 您好 你们好 大家好 在吗 在么 在不在 在嘛 有人吗 有人在吗 喂 hello hi hey 嗨 哈喽 早 早安 早上好 上午好 "
+                "中午好 下午好 晚上好 晚安 早晨 新年好 新年快乐 节日快乐 中秋快乐 春节快乐 过年好",
+    "thanks": "谢谢 多谢 感谢 感恩 辛苦 麻烦 谢了 谢啦 thanks thank you thx 有心",
+    "bye": "拜拜 再见 bye 回头见",
+    "ack": "好的 好滴 好哒 好嘞 好 收到 知道 明白 了解 嗯 嗯嗯 哦 噢 喔 哦哦 行 可以 ok okay 是的 对 没事 没有事 没关系 "
+           "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了",
+}
+_FILLERS = ("了 啦 呀 啊 哈 哦 喔 的 你 您 你们 政府 关心 大家 同志 领导 干部 书记 组长 一下 非常 很 太 真 的话 呢 哇 哒 吧 "
+            "嘛 咯 啰 么 晒 啲 喇 咯 各位 老师 主任 村长 镇长 再 次 一直 以来 帮忙 这么 快")
+_KIND_OF = {w: kind for kind, words in _SMALLTALK_WORDS.items() for w in words.split()}
+_TOKENS = sorted({*_KIND_OF, *_FILLERS.split()}, key=len, reverse=True)
+_SMALLTALK = re.compile("(?:" + "|".join(map(re.escape, _TOKENS)) + ")+", re.IGNORECASE)
+_SMALLTALK_WORD = re.compile("|".join(map(re.escape, sorted(_KIND_OF, key=len, reverse=True))), re.IGNORECASE)
+
+# A person in danger now: fire, violence, a medical emergency, water rising.
+EMERGENCIES = {
+    "fire": r"着火|失火|火灾(?!隐患)|起火|烧起来|火烧|冒烟.*(房|屋)|煤气泄漏|燃气泄漏|液化气泄漏|爆炸",
+    "violence": r"砍人|杀人|持刀|拿刀|动刀|打人.*(流血|受伤|快)|(打|伤)得?(很|好)?重|流了好多血|流了很多血|血流不止|绑架|抢劫|被打伤|打起来了|家暴|要打死",
+    "medical": r"昏迷|晕倒|倒地不起|不省人事|没有?呼吸|没气了|没有气了|心脏病发|中风了|抽搐|吐血|触电|中毒了|溺水|落水|"
+               r"掉(进|到)?(河|水|塘|井)里|快不行了|救命啊|快救人|快来人|跳楼|跳河|要自杀|喝农药|割腕",
+    "flood": r"发洪水|洪水来了|山洪|决堤|被困|泥石流|山体滑坡|塌方.*(压|埋)|水漫进|淹到(屋|房|家|腰|胸|脖)|水位.*涨|被水冲走",
+}
+_EMERGENCY = {kind: re.compile(pattern) for kind, pattern in EMERGENCIES.items()}
+# Danger that is not now: a risk, or something long past (a complaint about it, not an emergency).
+_NOT_NOW = re.compile(r"隐患|风险|已经.{0,3}(年|个月)|至今|去年|前年|上次|以前|之前|好几年|多年|几年|年了")
+
+# A complaint's marks: something is broken, withheld, wrong or done to someone; questions lack them.
+_COMPLAINT = re.compile(
+    r"坏|烂|破|漏|堵|塌|裂|倒了|断了|停了|不通|没人管|没有人管|没人理|没有人理|不管|不理|不处理|不作为|拖|欠|不给|"
+    r"不还|不退|不发|不办|乱|偷|吵|臭|脏|污染|违规|违法|违建|霸占|占了|占用|强行|打人|骂|威胁|投诉|举报|"
+    r"扣|克扣|被|一直|好几|几个月|天天|每天|经常|总是|还没|都没|至今|从来|太|过期|假|贵|涨|少给|多收|收费|"
+    r"摊派|索要|吃拿卡要|不公平|优亲厚友|发臭|积水|噪音|扰民|没有人来|没人来|没有来|不来|说好|"
+    r"滞后|太慢|来修|修好|修一下|没修|修复|不修|凭什么|为什么不|为啥不|为什么没|怎么还|怎么没人|到底|"
+    r"(合理|合法|公平|正常|像话|应该)吗"
+)
+_QUESTION = re.compile(
+    r"怎么|怎样|如何|哪里|哪儿|哪个|哪些|在哪|去哪|多少|几点|几时|几号|几岁|几天|多久|什么时候|什么|啥|"
+    r"吗|么$|能不能|可不可以|可以不|要不要|需不需要|是不是|有没有|请问|咨询|问一下|问下|想问|想了解|是否|\?"
+)
+_STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
+_STATION_WHEN = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周几|几号|哪里|在哪|几点|几次|地点|时间|哪儿|什么地方|哪个地方|多久|"
+                           r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗")
+_CONTACT = re.compile(r"电话|手机|号码|联系方式|怎么联系|如何联系|联系谁|找谁|找哪个|找哪位|是谁|叫什么|谁管|谁负责|负责人|"
+                      r"哪个干部|谁是|微信|怎么找|找(一下)?(书记|组长|干部|驻点|驻村|村长|镇长)")
+_PROGRESS = re.compile(r"进度|办得怎么样|处理得怎么样|办好了没|处理了没|有没有处理|有结果了吗|怎么样了")
+# A verdict: 满意 with a negation just before it (不/没/不是很/不太) is unsatisfied; 不满 too.
+_UNSATISFIED = re.compile(r"(不|没|没有)[^满,。!]{0,2}满意|不满")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message is (``kind``), with a detail: the small-talk sort, emergency sort, or verdict reason."""
+
+    kind: str  # smalltalk | emergency | verdict | station | contact | progress | question | complaint
+    detail: str = ""
+    text: str = ""  # the normal form the decision was made on
+
+
+def smalltalk_kind(plain: str) -> str | None:
+    """greeting | thanks | bye | ack when the text is small talk and nothing else; None otherwise."""
+    if not plain:
+        return "ack"  # emoji, emoticons, punctuation
+    if len(plain) > 16 or not _SMALLTALK.fullmatch(plain):
+        return None
+    words = [_KIND_OF[m.group(0).lower()] for m in _SMALLTALK_WORD.finditer(plain.lower())]
+    for kind in ("thanks", "bye", "greeting"):
+        if kind in words:
+            return kind
+    return "ack" if words else None
+
+
+def read(text: str, awaiting_verdict: bool = False) -> Reading:
+    """Read a bound resident's free text (commands were taken before): what kind of message it is."""
+    norm = normalise(text)
+    plain = _NOISE.sub("", norm)
+    small = smalltalk_kind(plain)
+    if small is not None:
+        return Reading("smalltalk", small, norm)
+    for kind, pattern in _EMERGENCY.items():
+        if pattern.search(norm) and not _NOT_NOW.search(norm):
+            return Reading("emergency", kind, norm)
+    if awaiting_verdict and "满" in norm:
+        unhappy = _UNSATISFIED.search(norm)
+        if unhappy and unhappy.start() <= 6:
+            written = simplified(text)  # the reason as written, not in its normal form
+            at = written.find("满意") + 2 if "满意" in written else written.find("满") + 2
+            reason = written[at:].lstrip(" ,:。!~、").strip() if at >= 2 else ""
+            return Reading("verdict", "unsatisfied:" + reason, norm)
+        if "满意" in plain and plain.find("满意") <= 4 and len(plain) <= 12:
+            return Reading("verdict", "satisfied", norm)
+    complaint = _COMPLAINT.search(norm) is not None
+    question = _QUESTION.search(norm) is not None
+    if _PROGRESS.search(norm) and not complaint:
+        return Reading("progress", "", norm)
+    if _CONTACT.search(norm) and not complaint and len(plain) <= 20:
+        return Reading("contact", "", norm)
+    if _STATION_WHO.search(norm) and _STATION_WHEN.search(norm) and not complaint and len(plain) <= 24:
+        return Reading("station", "", norm)
+    if question and not complaint and len(plain) <= 40:
+        return Reading("question", "", norm)
+    return Reading("complaint", "", norm)

@@ -1,0 +1,32 @@
+"""Villages named in free text: "东坑村的村民", "白石镇东坑", "我喺东坑村" (answers to "哪个村？")."""
+import re
+
+from sqlalchemy import select
+
+from bot.reading.normalise import normalise
+from models import Township, Village
+from models.roster import VillageName
+
+_PLAIN = re.compile(r"[^\w\u4e00-\u9fff]+")
+MAX_KEY = 8  # longest village key looked for
+
+
+def villages_named(session, text: str) -> tuple[list[Village], str]:
+    """The villages whose name or alias the text contains (longest match), and the key found."""
+    plain = _PLAIN.sub("", normalise(text))[:40]
+    keys = {plain[i:j] for i in range(len(plain)) for j in range(i + 2, min(len(plain), i + MAX_KEY) + 1)}
+    if not keys:
+        return [], ""
+    found = session.execute(select(VillageName.key, Village).join(Village, VillageName.village_id == Village.id)
+                            .where(VillageName.key.in_(keys), Village.team_id.is_not(None))
+                            .order_by(Village.id)).all()
+    if not found:
+        return [], ""
+    longest = max(len(key) for key, _ in found)
+    key = next(k for k, _ in found if len(k) == longest)
+    villages = list({v.id: v for k, v in found if k == key}.values())
+    if len(villages) > 1:  # "白石镇东坑": a township named in the text narrows the choice
+        towns = {t.id for t in session.scalars(select(Township).where(Township.id.in_({v.township_id for v in villages})))
+                 if t.name in plain or t.name.rstrip("镇街道乡") in plain}
+        villages = [v for v in villages if v.township_id in towns] or villages
+    return villages, key

@@ -1,0 +1,63 @@
+"""The reading step's pure rules: mistyped commands and the kind of a message (no database)."""
+import pytest
+
+from bot.reading.commands import Command, match_command
+from bot.reading.kinds import read
+
+WORDS = ("联系卡", "名片", "驻点", "驻点日", "驻点时间", "进度", "查询", "帮助", "满意", "不满意", "绑定", "详情", "接单")
+
+
+@pytest.mark.parametrize("typed, command", [
+    ("进渡", Command("进度", "")), ("近度", Command("进度", "")), ("进度？", Command("进度", "")),
+    ("进度：１２", Command("进度", "12")), ("进度t1-2026-00012", Command("进度", "t1-2026-00012")),
+    ("联系咔", Command("联系卡", "")), ("連系卡", Command("联系卡", "")), ("lianxika", Command("联系卡", "")),
+    ("驻店", Command("驻点", "")), ("住点", Command("驻点", "")), ("帮组", Command("帮助", "")),
+    ("帮肋", Command("帮助", "")), ("详晴 T1-2026-00012", Command("详情", "T1-2026-00012")),
+    ("绑定东坑", Command("绑定", "东坑")), ("不满意，你们根本没来", Command("不满意", "你们根本没来")),
+])
+def test_mistyped_commands_are_read_as_the_command(typed, command):
+    assert match_command(typed, WORDS) == command
+
+
+@pytest.mark.parametrize("text", ["进度太慢了，路还没修", "想请问低保怎么办", "我的路灯坏了", "你好", "满意的", "驻点干部是谁"])
+def test_free_text_starting_like_a_command_is_not_one(text):
+    assert match_command(text, WORDS) is None
+
+
+def test_only_the_callers_command_words_are_guessed():
+    assert match_command("街单 12", ("进度",)) is None
+    assert match_command("接单 12", ("接单",)) == Command("接单", "12")
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("在吗", "smalltalk"), ("👌👌", "smalltalk"), ("[愉快]", "smalltalk"), ("多谢你哋", "smalltalk"),
+    ("你们哪天来村里", "station"), ("驻點地點喺邊", "station"),
+    ("书记电话多少", "contact"), ("搵边个反映", "contact"),
+    ("低保怎么申请", "question"), ("醫保幾時交", "question"),
+    ("我的案子办得怎么样了", "progress"),
+    ("隔壁着火了", "emergency"), ("有人落水了 快来人", "emergency"), ("有人拿刀砍人", "emergency"),
+    ("路灯坏了一个月了怎么还没人修", "complaint"), ("工地老板电话都不接 欠我工资", "complaint"),
+    ("條路爛咗好耐冇人理", "complaint"), ("村幼儿园的老师打小孩", "complaint"),
+])
+def test_kind_of_message(text, kind):
+    assert read(text).kind == kind
+
+
+def test_verdicts_are_read_only_when_one_is_awaited():
+    assert read("满意的").kind != "verdict"
+    assert read("满意的", awaiting_verdict=True).detail == "satisfied"
+    assert read("唔满意 搞咗咁耐都冇用", awaiting_verdict=True).detail == "unsatisfied:搞咗咁耐都冇用"
+    assert read("不满意", awaiting_verdict=True).detail == "unsatisfied:"
+
+
+@pytest.mark.parametrize("typed, command", [
+    ("查进度", Command("进度", "")), ("帮我看看联系卡", Command("联系卡", "")), ("我要绑定东坑", Command("绑定", "东坑")),
+])
+def test_lead_in_words_before_a_command(typed, command):
+    assert match_command(typed, WORDS) == command
+
+
+def test_a_commands_free_text_keeps_what_was_written():
+    assert match_command("办结１２ 路灯已更换，今晚起正常照明", ["办结"]).args == "12 路灯已更换，今晚起正常照明"
+    assert match_command("備註 3 條路爛咗", ["备注"]).args == "3 條路爛咗"
+    assert match_command("详情　１２", ["详情"]).args == "12"
