@@ -11,10 +11,12 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # pre_ping: after a PostgreSQL restart the first request gets a fresh connection, not an error.
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2)
+        # hide_parameters: an error's log line never carries a resident's text or phone.
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2,
+                             hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 5})
+    engine = create_engine(url, connect_args={"timeout": 5}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection, _record):

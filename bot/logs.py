@@ -1,4 +1,4 @@
-"""Logging set-up: phone numbers and openids masked in every record, JSON lines on request.
+"""Logging set-up: phone numbers and openids masked, query strings dropped in every record, JSON lines on request.
 
 ``LOG_FORMAT=json`` gives one JSON object per line (for a log shipper); otherwise plain text.
 """
@@ -12,6 +12,9 @@ PLAIN = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 # WeChat openids start with "o" and mix letters, digits, "_" and "-" (28 characters in production;
 # any length here, so test and demo ids are masked too). Plain lowercase words are left alone.
+# A request's query string (WeChat's signature, timestamp and nonce, which a reader of the logs
+# could replay): the development server and error messages write it after the path.
+QUERY = re.compile(r"(/[\w./%-]*)\?[^\s\"']+")
 OPENID = re.compile(r"(?<![A-Za-z0-9_-])o(?=[A-Za-z0-9_-]*[0-9A-Z_-])[A-Za-z0-9_-]{3,}")
 
 
@@ -22,8 +25,8 @@ def _mask_openid(match: re.Match) -> str:
 
 
 def mask(text: str) -> str:
-    """The text with openids and phone numbers masked."""
-    return PHONE.sub(r"\1****\2", OPENID.sub(_mask_openid, text))
+    """The text with query strings dropped and openids and phone numbers masked."""
+    return PHONE.sub(r"\1****\2", OPENID.sub(_mask_openid, QUERY.sub(r"\1?…", text)))
 
 
 class MaskFilter(logging.Filter):

@@ -56,7 +56,7 @@ def build_runtime(settings: Settings) -> Runtime:
         redis=client,
         protocol=Protocol(
             settings.wechat_token, settings.wechat_app_id, settings.wechat_aes_key,
-            wechat["timestamp_tolerance_seconds"],
+            wechat["timestamp_tolerance_seconds"], mode=settings.wechat_security_mode,
         ),
         registry=build_registry(),
         dedupe=Dedupe(client, wechat["dedupe_ttl_seconds"]),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.yaml"
 WECHAT_API = "https://api.weixin.qq.com/"
+SECURITY_MODES = ("plaintext", "compatible", "safe")
 
 
 class SettingsError(Exception):
@@ -32,6 +33,7 @@ class Settings:
     wechat_app_secret: str
     wechat_aes_key: str | None
     wechat_api_base_url: str
+    wechat_security_mode: str
     database_url: str
     redis_url: str | None
     instance_path: Path
@@ -79,6 +81,16 @@ def _aes_key(value: str | None, name: str = "WECHAT_AES_KEY") -> str | None:
     if not ok:
         raise SettingsError(f"{name} is malformed: expected the 43-character EncodingAESKey")
     return value
+
+
+def _security_mode(value: str | None, aes_key: str | None) -> str:
+    """WECHAT_SECURITY_MODE: ``safe`` by default with an AES key, ``plaintext`` without one."""
+    mode = value or ("safe" if aes_key else "plaintext")
+    if mode not in SECURITY_MODES:
+        raise SettingsError(f"WECHAT_SECURITY_MODE is malformed: expected {' | '.join(SECURITY_MODES)}")
+    if mode != "plaintext" and not aes_key:
+        raise SettingsError(f"WECHAT_SECURITY_MODE is {mode}: WECHAT_AES_KEY is not set (the EncodingAESKey)")
+    return mode
 
 
 def _url(name: str, value: str, schemes: tuple[str, ...]) -> str:
@@ -146,11 +158,13 @@ def load_settings(overrides: dict | None = None) -> Settings:
         raise SettingsError("station_days.on_holiday in config.yaml is malformed: expected skip, next_working_day or keep")
     instance = instance_path(env)
     redis_url = env.get("REDIS_URL") or None
+    aes_key = _aes_key(env.get("WECHAT_AES_KEY"))
     return Settings(
         wechat_token=_required(env, "WECHAT_TOKEN", r"[A-Za-z0-9]{3,32}", "3-32 letters or digits"),
         wechat_app_id=_required(env, "WECHAT_APP_ID", r"wx[0-9a-zA-Z]{6,30}", "an AppID like wx1234..."),
         wechat_app_secret=_required(env, "WECHAT_APP_SECRET", r"[0-9a-zA-Z]{6,64}", "the AppSecret"),
-        wechat_aes_key=_aes_key(env.get("WECHAT_AES_KEY")),
+        wechat_aes_key=aes_key,
+        wechat_security_mode=_security_mode(env.get("WECHAT_SECURITY_MODE"), aes_key),
         wechat_api_base_url=_url(
             "WECHAT_API_BASE_URL", env.get("WECHAT_API_BASE_URL") or WECHAT_API, ("http://", "https://")
         ).rstrip("/") + "/",

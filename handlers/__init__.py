@@ -8,13 +8,26 @@ from handlers.registry import Context, Registry
 
 def build_registry() -> Registry:
     """Return the registry with every role's handlers, in the order they are tried."""
-    from handlers import (account, binding, cadre, card, fallback, intake, leader, reading, resident, secretary,
-                          supervisor)
+    from handlers import (
+        account,
+        binding,
+        cadre,
+        card,
+        co_report,
+        fallback,
+        intake,
+        leader,
+        reading,
+        resident,
+        secretary,
+        supervisor,
+    )
 
     registry = Registry()
     # Order matters: help and the commands first, then the catch-all intake of residents' complaints.
     fallback.register(registry)
     binding.register(registry)
+    co_report.register(registry)  # 是/否 to a co-report offer, before anything else reads the word
     account.register(registry)
     card.register(registry)
     cadre.register(registry)

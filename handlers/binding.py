@@ -17,6 +17,7 @@ from models import Resident, Village
 
 CHOICE = re.compile(r"\s*(\d{1,2})\s*")
 MAX_CHOICES = 9
+MAX_NAME_CHARS = 32  # township + village names; a longer "name" is not looked up at all
 
 
 def register(registry: Registry) -> None:
@@ -80,6 +81,8 @@ def bind_by_name(message: Message, sender: Sender, context: Context) -> str:
     """``绑定 <村名>``: bind when one village matches, list them numbered when several do."""
     if not context.args:
         return context.text("bind_usage")
+    if len(context.args) > MAX_NAME_CHARS:
+        return context.text("bind_name_too_long", limit=MAX_NAME_CHARS)
     resident = resident_of(context.session, sender.openid)
     villages = find_villages(context.session, context.args)
     if not villages:

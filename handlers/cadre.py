@@ -5,7 +5,7 @@ from sqlalchemy import or_, select
 
 from bot.cases import case_life
 from bot.cases.case_life import CaseError
-from bot.cases.permissions import READ, can, sees_complainant
+from bot.cases.permissions import READ, can, handlers_of, not_about, readable, sees_complainant
 from bot.media.attachments import attachments, link_token
 from bot.timefmt import left, short
 from handlers.cases_common import action_label, pick_case, refusal, split_args, state_label
@@ -13,6 +13,7 @@ from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre, Case
 from models.api import STAND_IN_PREFIX, hotline_callers
+from models.roster import served_villages
 
 USAGE = {
     "accept": "接单 案件编号", "detail": "详情 案件编号", "note": "备注 案件编号 内容",
@@ -44,9 +45,10 @@ def case_command(usage: str, needs_text: bool = False):
             if not number or (needs_text and not text):
                 return context.text("case_usage", usage=USAGE[usage])
             cadre = context.session.get(Cadre, sender.cadre_id)
-            case, problem = pick_case(context, number, lambda c: can(cadre, c, READ))  # also by last digits
-            if case is None:
-                return problem
+            # Also by last digits; one answer for unknown and not-yours: numbers reveal nothing.
+            case, problem = pick_case(context, number, lambda c: readable(context.session, cadre, c))
+            if case is None or not readable(context.session, cadre, case):
+                return problem or context.text("case_not_found", number=number)
             try:
                 return handler(case, text, cadre, context)
             except CaseError as error:
@@ -109,12 +111,36 @@ def note(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 
 @case_command("transfer", needs_text=True)
 def transfer(case: Case, text: str, cadre: Cadre, context: Context) -> str:
-    """Hand a case to another active cadre by name (before acceptance, or by a leader)."""
-    target = context.session.scalar(select(Cadre).where(Cadre.name == text, Cadre.active.is_(True)))
-    if target is None:
+    """Hand a case on by name to a cadre who may take it (bot/cases/permissions.py); ask when several match."""
+    if not can(cadre, case, "transfer"):  # before looking anyone up: a supervisor learns no names
+        return context.text("case_refused", number=case.number)
+    name, _, hint = text.partition(" ")
+    found = [c for c in handlers_of(context.session, case, context.config) if c.name == name]
+    if hint.strip():
+        found = [c for c in found if _matches(context.session, c, hint.strip())]
+    if not found:
         return context.text("cadre_unknown_name", name=text)
-    case_life.transfer(context.session, case, cadre, target, context.config, context.now)
-    return context.text("cadre_transferred", number=case.number, name=target.name)
+    if len(found) > 1:
+        lines = [context.text("cadre_choice_line", name=c.name, position=c.position or "—",
+                              place=_place(context.session, c), tail=(c.phone or "")[-4:]) for c in found]
+        return context.text("cadre_choose", count=len(found), name=name, number=case.number,
+                            tail=(found[0].phone or "")[-4:], choices="\n".join(lines))
+    case_life.transfer(context.session, case, cadre, found[0], context.config, context.now)
+    return context.text("cadre_transferred", number=case.number, name=found[0].name)
+
+
+def _place(session, cadre: Cadre) -> str:
+    """Where a cadre serves, as a transfer choice names it: their villages, else their township."""
+    villages = served_villages(session, cadre)
+    if villages:
+        return "、".join(v.name for v in villages[:2])
+    return cadre.township.name if cadre.township else "—"
+
+
+def _matches(session, cadre: Cadre, hint: str) -> bool:
+    """Whether ``hint`` (a village, a position or the phone's last digits) picks this cadre."""
+    return (hint.isdigit() and len(hint) >= 4 and (cadre.phone or "").endswith(hint)) or hint in (cadre.position or "") \
+        or any(hint in (v.name, v.name.rstrip("村")) for v in served_villages(session, cadre))
 
 
 @case_command("escalate", needs_text=True)
@@ -164,7 +190,7 @@ def my_cases(message: Message, sender: Sender, context: Context) -> str:
     """My open cases, oldest first, with the time left before they are due."""
     cases = context.session.scalars(select(Case).where(
         or_(Case.owner_id == sender.cadre_id, Case.assignee_id == sender.cadre_id),
-        Case.open).order_by(Case.received_at).limit(20)).all()
+        Case.open, not_about(sender.cadre_id)).order_by(Case.received_at).limit(20)).all()
     if not cases:
         return context.text("cadre_my_none")
     return "\n".join(context.text("cadre_my_line", number=c.number, category=c.category,

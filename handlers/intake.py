@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bot.cases.classifier import UNSORTED
+from bot.cases.co_report_offer import answer, waiting
 from bot.cases.filing import Filed, alert_emergency, file_text, recent_own_case, supplement
 from bot.reading.kinds import read
 from bot.villages.station_day import next_station_day
@@ -35,25 +36,50 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
     text = message.text.strip()
     if resident.village_id is None:
-        if text:  # kept, and filed as soon as they bind: never lost (bot/reading keeps only complaint-like text)
-            resident.pending_text = f"{resident.pending_text}\n{text}".strip()
         if message.kind in ATTACHMENTS or message.kind == "voice":
             resident.pending_media = [*resident.pending_media, media_item(message)]
+        if text:  # kept, and filed as soon as they bind (bot/reading keeps only complaint-like text); bounded
+            limit = context.config["cases"]["pending_max_chars"]
+            resident.pending_text, dropped = keep_pending(resident.pending_text, text, limit)
+            if dropped:
+                return context.text("ask_bind_trimmed", limit=limit)
+        if message.kind in ATTACHMENTS or message.kind == "voice":
             return context.text("ask_bind_media")
         return context.text("ask_bind")
+    offered = settle_offer(resident, context)
     if message.kind in ATTACHMENTS:
-        return attach(message, resident, context)
+        return _with(offered, attach(message, resident, context))
     if message.kind == "voice" and not text:
         media = [{"kind": "voice", "media_id": message.media_id}]
         filed = file_text(context.session, resident, "[语音]", context.config, classifier(context), context.now, media)
-        return context.text("case_voice", number=filed.case.number)
+        return _with(offered, context.text("case_voice", number=filed.case.number))
     media = [{"kind": "voice", "media_id": message.media_id}] if message.kind == "voice" else None
     window = timedelta(minutes=context.config["cases"]["intake_window_minutes"])
     if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED \
             and recent_own_case(context.session, resident, window, context.now) is None:  # else: a fragment
-        return context.text("help")
-    return receipt(file_text(context.session, resident, text, context.config, classifier(context), context.now,
-                             media), context)
+        return _with(offered, context.text("help"))
+    return _with(offered, receipt(file_text(context.session, resident, text, context.config, classifier(context),
+                                            context.now, media), context))
+
+
+def settle_offer(resident: Resident, context: Context) -> str:
+    """A resident who writes on instead of answering 是/否: file the waiting report as its own case."""
+    row = waiting(context.session, resident.id)
+    if row is None:
+        return ""
+    return receipt(answer(context.session, resident, row, False, context.config, classifier(context), context.now),
+                   context)
+
+
+def _with(first: str, reply: str | None) -> str | None:
+    """``reply`` after the receipt of a report filed on the way (if any)."""
+    return f"{first}\n\n{reply}" if first and reply else (reply or first or None)
+
+
+def keep_pending(kept: str, text: str, limit: int) -> tuple[str, bool]:
+    """The pre-binding text with ``text`` added, cut to its last ``limit`` characters; and whether it was cut."""
+    joined = f"{kept}\n{text}".strip()
+    return joined[-limit:], len(joined) > limit
 
 
 def file_pending(session, resident: Resident, message: Message, context: Context) -> str | None:
@@ -96,6 +122,10 @@ def receipt(filed: Filed, context: Context) -> str:
     case = filed.case
     if filed.how == "supplement":
         return context.text("case_supplement", number=case.number)
+    if filed.how == "offer":
+        return context.text("co_report_offer", number=case.number, category=case.category,
+                            summary=filed.summary or case.category,
+                            minutes=context.config["cases"]["co_report"]["offer_minutes"])
     handler = case.owner or case.assignee
     if handler is None:
         return context.text("case_new_unrouted", number=case.number, category=case.category)

@@ -1,7 +1,9 @@
 """Team leaders by chat: 周报 (weekly summary), 超时 (overdue list), 日志 (diary), 公告 (announcement)."""
+import re
+
 from sqlalchemy import select
 
-from bot.cases.permissions import READ, READERS, can
+from bot.cases.permissions import READERS, readable
 from bot.delivery.pauses import paused
 from bot.reports import records, summaries, summary_image
 from bot.reports.weekly import scope_villages, scope_villages_named, weekly_text
@@ -12,6 +14,8 @@ from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
 from models import Announcement, Cadre
 from models.roster import served_villages
+
+CASE_NUMBER = re.compile(r"[A-Z][A-Z0-9]{0,7}-\d{4}-\d{3,}")  # how case numbers look (bot/cases/filing.py)
 
 
 def register(registry: Registry) -> None:
@@ -38,7 +42,7 @@ def weekly(message: Message, sender: Sender, context: Context) -> str:
     if not villages:
         return context.text("summary_no_villages")
     text, chart = weekly_text(context.session, context.config, villages, context.now,
-                              paused=paused(context.services["redis"], context.now))
+                              paused=paused(context.services["redis"], context.now), viewer=cadre.id)
     return summary_image.fit(context, cadre, "weekly", chart["title"], text, chart)
 
 
@@ -49,7 +53,7 @@ def overdue(message: Message, sender: Sender, context: Context) -> str:
     if villages is None:
         return context.text("summary_unknown_village", name=context.args)
     cases = summaries.overdue(context.session, [v.id for v in villages], context.now,
-                              context.config["summaries"]["overdue_count"])
+                              context.config["summaries"]["overdue_count"], viewer=cadre.id)
     if not cases:
         return context.text("overdue_none")
     lines = [context.text("overdue_head", count=len(cases))]
@@ -66,7 +70,9 @@ def diary(message: Message, sender: Sender, context: Context) -> str:
     cadre = context.session.get(Cadre, sender.cadre_id)
     number, rest = split_args(context.args)
     case = find_case(context.session, number) if number else None
-    if case is not None and rest and can(cadre, case, READ):
+    if CASE_NUMBER.fullmatch(number) and (case is None or not readable(context.session, cadre, case)):
+        return context.text("case_not_found", number=number)  # the same answer for "not yours"
+    if case is not None and rest:
         village, text = case.village, rest
     else:
         villages = served_villages(context.session, cadre)

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from bot.cases import case_life
 from bot.cases.case_life import CaseError
+from bot.cases.permissions import gives_verdict
 from bot.reading import dialogue
 from handlers.cases_common import pick_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
@@ -37,9 +38,10 @@ def _my_case(context: Context, sender: Sender, number: str) -> tuple[Case | None
 
 
 def awaiting_verdict(session, resident_id: int) -> list[Case]:
-    """The resident's resolved complaints that wait for their verdict, newest first."""
+    """The resident's resolved complaints that wait for their verdict (the first reporter's alone), newest first."""
     return list(session.scalars(select(Case).join(CaseReporter, CaseReporter.case_id == Case.id).where(
-        CaseReporter.resident_id == resident_id, CaseReporter.verdict == "", Case.state == "resolved",
+        CaseReporter.resident_id == resident_id, Case.resident_id == resident_id, CaseReporter.verdict == "",
+        Case.state == "resolved",
         Case.kind == "complaint").order_by(Case.id.desc()).limit(9)))
 
 
@@ -78,9 +80,11 @@ def progress(message: Message, sender: Sender, context: Context) -> str:
         if case is None:
             return problem
         owner = case.owner or case.assignee
+        # A co-reporter sees the case's public summary and their own words, never another reporter's.
+        text = case.text if case.resident_id == sender.resident_id else _reporter(context, sender, case).text
         return context.text(
             "progress_detail", number=case.number, category=case.category, state=state_label(context, case.state),
-            text=case.text, owner=f"{owner.name}（{owner.position}）{owner.phone}" if owner else "待安排",
+            text=text, owner=f"{owner.name}（{owner.position}）{owner.phone}" if owner else "待安排",
             answer=context.text("progress_answer", answer=case.answer) if case.answer else "").strip()
     cases = context.session.scalars(select(Case).join(CaseReporter, CaseReporter.case_id == Case.id).where(
         CaseReporter.resident_id == sender.resident_id).order_by(Case.id.desc()).limit(10)).all()
@@ -96,6 +100,8 @@ def satisfied(message: Message, sender: Sender, context: Context) -> str:
     case, problem = _verdict_case(context, sender, number, "satisfied")
     if case is None:
         return problem
+    if not gives_verdict(case, sender.resident_id):
+        return context.text("co_report_verdict_first", number=case.number)
     try:
         case_life.confirm(context.session, case, context.session.get(Resident, sender.resident_id), context.now)
     except CaseError as error:
@@ -111,6 +117,8 @@ def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     case, problem = _verdict_case(context, sender, number, "unsatisfied", reason)
     if case is None:
         return problem
+    if not gives_verdict(case, sender.resident_id):
+        return context.text("co_report_verdict_first", number=case.number)
     try:
         case_life.reopen(context.session, case, context.session.get(Resident, sender.resident_id), reason,
                          context.config, context.now)

@@ -7,7 +7,7 @@ from models.abuse import BannedUser
 from models.api import ApiClient, ApiRequest, WebhookSubscriber
 from models.base import Base, utcnow
 from models.classifier import ClassifierModel
-from models.case import Case, CaseCounter, CaseEvent, CaseReporter, Escalation
+from models.case import Case, CaseCounter, CaseEvent, CaseExclusion, CaseReporter, CoReportOffer, Escalation
 from models.inbound import InboundMessage
 from models.knowledge import KnowledgeEntry
 from models.media import MediaFile
@@ -17,7 +17,7 @@ from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, Statio
 
 __all__ = [
     "ApiClient", "ApiRequest", "WebhookSubscriber", "BannedUser", "Base", "utcnow", "ClassifierModel", "Case",
-    "CaseCounter", "CaseEvent", "CaseReporter", "Escalation", "InboundMessage",
+    "CaseCounter", "CaseEvent", "CaseExclusion", "CaseReporter", "CoReportOffer", "Escalation", "InboundMessage",
     "KnowledgeEntry", "MediaFile",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
     "StationDayChange", "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",

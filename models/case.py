@@ -58,6 +58,8 @@ class Case(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"), index=True)  # first handler (首办)
     owner: Mapped[Cadre | None] = relationship(foreign_keys=[owner_id])
     hidden_complainant: Mapped[bool] = mapped_column(default=False)  # about the village's own cadres
+    # Cadres a complaint names or implies (bot/cases/accused.py): never assigned it, never shown it.
+    exclusions: Mapped[list["CaseExclusion"]] = relationship(back_populates="case", cascade="all, delete-orphan")
     urgent: Mapped[bool] = mapped_column(default=False)
     escalation: Mapped[str] = mapped_column(String(16), default="")  # "", township, county
     reporters: Mapped[int] = mapped_column(default=1)
@@ -117,6 +119,31 @@ class CaseReporter(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     verdict: Mapped[str] = mapped_column(String(16), default="")  # satisfied | unsatisfied
+
+
+class CaseExclusion(Base):
+    """A cadre a complaint is about (named, or implied by position): kept away from the case."""
+
+    __tablename__ = "case_exclusion"
+    __table_args__ = (UniqueConstraint("case_id", "cadre_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    case: Mapped[Case] = relationship(back_populates="exclusions")
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), index=True)
+
+
+class CoReportOffer(Base):
+    """A resident's report held while they answer 是/否 to joining a near-identical open case."""
+
+    __tablename__ = "co_report_offer"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"))
+    case: Mapped[Case] = relationship()
+    text: Mapped[str] = mapped_column(Text, default="")
+    media: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime]
 
 
 class CaseEvent(Base):

@@ -66,4 +66,6 @@ class DashboardLogin(Base):
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), primary_key=True)
     cadre: Mapped[Cadre] = relationship()
     password_hash: Mapped[str] = mapped_column(String(256))
+    # Bumped on logout and password change: sessions signed with an older version are void.
+    session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -108,6 +108,8 @@ def settings_overrides(database_url, tmp_path, redis_client):
         "WECHAT_APP_ID": wechat.APP_ID,
         "WECHAT_APP_SECRET": wechat.APP_SECRET,
         "WECHAT_AES_KEY": wechat.AES_KEY,
+        # Most tests post plaintext and AES alike; tests/test_hardening.py covers safe mode.
+        "WECHAT_SECURITY_MODE": "compatible",
         "DATABASE_URL": database_url,
         "REDIS_URL": servers.redis_url(),
         "BOT_INSTANCE": str(tmp_path / "instance"),

@@ -79,8 +79,9 @@ def test_greetings_do_not_open_cases(chat, runtime):
 def test_same_problem_from_another_villager_joins_as_co_report(chat, runtime, roster):
     chat.say("o_ah", ROAD)
     chat.tick(hours=1)
-    reply = chat.say("o_bo", ROAD_AGAIN)
-    assert "JH-2026-00001" in reply and "2 位" in reply
+    offer = chat.say("o_bo", ROAD_AGAIN)
+    assert "JH-2026-00001" in offer and "回复“是”并入" in offer
+    assert "2 位" in chat.say("o_bo", "是")
     case = only_case(runtime)
     assert case.reporters == 2
     assert "反映人数：2" in chat.say("o_huang", "详情 JH-2026-00001")
@@ -151,7 +152,7 @@ def test_complaint_about_village_cadres_goes_to_the_township_and_hides_the_compl
     assert case.assignee_id == roster["secretary"] and case.hidden_complainant
     assert "微信尾号" in chat.say("o_lin", f"详情 {case.number}")
     assert "已隐藏" in chat.say("o_chen", f"详情 {case.number}")  # the team leader sees the case, not who wrote
-    assert "无权" in chat.say("o_wu", f"详情 {case.number}")  # the village committee does not see it at all
+    assert "没有找到" in chat.say("o_wu", f"详情 {case.number}")  # for the village committee it does not exist
 
 
 def test_transfer_before_acceptance_and_by_the_leader(chat, runtime, roster):
@@ -189,16 +190,17 @@ def test_my_cases_lists_open_cases_oldest_first_with_time_left(chat, runtime):
 
 REFUSALS = [
     ("o_ah", "接单 JH-2026-00001", "没有使用"),  # a resident
-    ("o_ma", "接单 JH-2026-00001", "无权"),  # a leader of another township
-    ("o_he", "详情 JH-2026-00001", "无权"),  # another township's secretary
-    ("o_zhao", "接单 JH-2026-00001", "无权"),  # a supervisor only reads
-    ("o_qian", "详情 JH-2026-00001", "无权"),  # a supervisor of another county
-    ("o_zhou", "接单 JH-2026-00001", "无权"),  # a member it was not routed to
+    # Out of scope: the same answer as a number that does not exist, so numbers reveal nothing.
+    ("o_ma", "接单 JH-2026-00001", "没有找到案件"),  # a leader of another township
+    ("o_he", "详情 JH-2026-00001", "没有找到案件"),  # another township's secretary
+    ("o_zhao", "接单 JH-2026-00001", "无权"),  # a supervisor only reads (it is in their county)
+    ("o_qian", "详情 JH-2026-00001", "没有找到案件"),  # a supervisor of another county
+    ("o_zhou", "接单 JH-2026-00001", "无权"),  # a member of the team it was not routed to (sees it in lists)
     ("o_huang", "办结 JH-2026-00001 好了", "不能办结"),  # not accepted yet
     ("o_huang", "办结 JH-2026-00001", "用法"),  # no answer given
     ("o_huang", "接单", "用法"),
     ("o_huang", "接单 JH-2026-99999", "没有找到"),
-    ("o_huang", "转办 JH-2026-00001 不存在的人", "没有找到名为"),
+    ("o_huang", "转办 JH-2026-00001 不存在的人", "没有找到可以接办此案的"),
     ("o_bo", "满意 JH-2026-00001", "没有找到"),  # not their case
     ("o_ah", "满意 JH-2026-00001", "不能确认满意"),  # not resolved yet
 ]

@@ -15,7 +15,7 @@ import models
 from bot import create_app
 from bot.delivery.jobs import run_worker
 from bot.delivery.relay import relay_once
-from models import Case, CaseReporter, InboundMessage, Notification, utcnow
+from models import Case, CaseReporter, CoReportOffer, InboundMessage, Notification, utcnow
 from tests import wechat
 from tests.conftest import POSTGRES_URL, _truncate
 from tests.servers import REQUIRE_POSTGRES
@@ -118,7 +118,8 @@ def test_postgres_restart_fails_fast_and_every_acknowledged_message_exists_once(
         if status != 200:  # WeChat retries what was not acknowledged
             assert wechat.post(client, complaint(openid, msg_id, i)).status_code == 200
     each_stored_once(runtime, answers)
-    assert count(runtime, CaseReporter) == len(people)
+    # Every report exists once: a case's reporter, or waiting for its 是/否 (a co-report offer).
+    assert count(runtime, CaseReporter) + count(runtime, CoReportOffer) == len(people)
     runtime.engine.dispose()
 
 
@@ -169,7 +170,7 @@ def test_a_worker_killed_mid_job_delivers_the_case_push_exactly_once(app, client
 def test_two_app_processes_and_two_workers_fed_the_same_messages(postgres_schema, fake, own_redis,
                                                                   settings_overrides, tmp_path):
     _truncate(postgres_schema)
-    env = settings_overrides | {"DATABASE_URL": POSTGRES_URL, "WECHAT_AES_KEY": ""}
+    env = settings_overrides | {"DATABASE_URL": POSTGRES_URL, "WECHAT_AES_KEY": "", "WECHAT_SECURITY_MODE": "plaintext"}
     app = create_app(env)
     runtime = app.extensions["bot"]
     with runtime.Session.begin() as session:
@@ -197,7 +198,8 @@ def test_two_app_processes_and_two_workers_fed_the_same_messages(postgres_schema
         for worker in workers:
             kill(worker)
     each_stored_once(runtime, [msg_id for _, msg_id, _ in messages])
-    assert count(runtime, CaseReporter) == len(people) and count(runtime, Case) <= len(people)
+    assert count(runtime, CaseReporter) + count(runtime, CoReportOffer) == len(people)
+    assert count(runtime, Case) <= len(people)
     delivered = [(r["to"], str(r["body"])) for r in sends(fake) if r["errcode"] == 0]
     assert len(delivered) == push and len(set(delivered)) == push  # no push twice
     runtime.engine.dispose()

@@ -213,6 +213,7 @@ def test_a_co_reporters_voice_joins_the_case_with_its_recording(chat, runtime, f
     amr = b"#!AMR\n" + bytes(40)
     chat.send("o-resident-1", "voice", media_id=fake.add_media(amr, "audio/amr", kind="voice"),
               text="村口的路灯坏了好几天，晚上很黑")
+    chat.say("o-resident-1", "是")  # the co-report offer, accepted
     case = the_case(runtime)
     assert case.reporters == 2 and [m["kind"] for m in case.media] == ["voice"]
     assert download_due(runtime, chat.now) == ["stored"] and files(runtime)[0].case_id == case.id

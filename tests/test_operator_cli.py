@@ -53,7 +53,7 @@ def test_jobs_list_shows_schedules_next_and_last_runs(run):
     assert output.startswith(f"warning: China's holiday calendar (chinesecalendar) has no data for {soon.year}") \
         == calendar_ends  # said before time limits fall back to Monday-Friday
     lines = {line.split()[0]: line for line in output.splitlines()[1 + calendar_ends:]}
-    assert list(lines) == ["relay", "station_eve", "overdue", "followup", "weekly_summary"]
+    assert list(lines) == ["relay", "station_eve", "overdue", "followup", "co_report", "weekly_summary"]
     assert "every 300 s" in lines["overdue"] and lines["overdue"].endswith(" 0")  # nothing overdue: 0 rows
     assert "daily 18:00" in lines["station_eve"] and "never" in lines["station_eve"]
     next_monday = lines["weekly_summary"].split()[3]
@@ -61,7 +61,7 @@ def test_jobs_list_shows_schedules_next_and_last_runs(run):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("jobs", "run", "nightly"), "no job 'nightly'; the jobs are: relay, station_eve, overdue, followup, weekly_summary"),
+    (("jobs", "run", "nightly"), "no job 'nightly'; the jobs are: relay, station_eve, overdue, followup, co_report, weekly_summary"),
     (("jobs", "run", "overdue", "--at", "tomorrow"), "expected a China time like"),
 ])
 def test_jobs_run_refuses_unknown_names_and_times(run, runtime, args, message):

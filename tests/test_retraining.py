@@ -159,7 +159,7 @@ def test_a_bare_reclassify_of_a_sure_case_lists_every_category(chat, runtime, ro
     number = case_number(chat.say("o_ah", "村口的路灯坏了好几天"))
     reply = chat.say("o_chen", f"改类 {number}")
     assert "用法：改类" in reply and "交通运输" in reply and "卫生计生" in reply
-    assert "无权" in chat.say("o_ma", f"改类 {number}")  # another township's leader is offered nothing
+    assert "没有找到案件" in chat.say("o_ma", f"改类 {number}")  # another township's leader learns nothing of it
 
 
 def test_the_live_classifier_keeps_its_model_while_the_database_cannot_say(tmp_path):

@@ -152,5 +152,5 @@ def test_every_job_is_registered_with_rqs_cron_scheduler(runtime, own_redis):
     assert {(job.func_name, job.interval) for job in jobs} == {
         ("bot.delivery.schedules.periodic_relay_job", rules["relay_interval_seconds"]),
         *((f"bot.delivery.schedules.{name}", rules["scan_interval_seconds"])
-          for name in ("station_eve_job", "overdue_job", "followup_job", "weekly_summary_job",
+          for name in ("station_eve_job", "overdue_job", "followup_job", "co_report_job", "weekly_summary_job",
                        "retrain_job"))}

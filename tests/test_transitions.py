@@ -62,7 +62,7 @@ def test_moves_on_an_ended_case_say_it_has_ended(chat, runtime):
     chat.dialog([("o_chen", "转办 JH-2026-00001 周干事", "案件 JH-2026-00001 已办结，不能再转办。"),
                  ("o_huang", "上报 JH-2026-00001 要钱", "已办结，不能再上报"),
                  ("o_lin", "接单 JH-2026-00001", "已办结，不能再接单"),
-                 ("o_ma", "转办 JH-2026-00001 周干事", "无权")])  # another township learns nothing of it
+                 ("o_ma", "转办 JH-2026-00001 周干事", "没有找到案件")])  # another township learns nothing of it
     with runtime.Session() as session:
         assert session.scalar(select(Case.state)) == "resolved"
         assert [e.action for e in session.scalars(select(CaseEvent).order_by(CaseEvent.id))][-1] == "resolve"
@@ -79,7 +79,8 @@ def test_unknown_category_changes_nothing(chat, runtime):
 def test_closing_unresolved_tells_the_reporters_and_the_owner_and_ends_the_case(chat, runtime):
     chat.say("o_ah", ROAD)
     chat.tick(hours=1)
-    chat.say("o_bo", "村口水泥路坏了很多坑，车子都过不去了")  # joins as co-reporter
+    chat.say("o_bo", "村口水泥路坏了很多坑，车子都过不去了")  # offered the case ...
+    chat.say("o_bo", "是")  # ... and joins as co-reporter
     chat.say("o_huang", "接单 JH-2026-00001")
     assert close(runtime, "o_chen", "JH-2026-00001", "属县交通局管养道路，已告知群众拨打12345") is None
     told = pushes(runtime, "closed")

@@ -17,9 +17,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from bot.cases import permissions
+from bot.cases.accused import accused, exclude, excluded_ids
 from bot.cases.classifier import UNSORTED
 from bot.cases.outbox import notify_event
-from bot.cases.routing import county_supervisors, route, township_handler
+from bot.cases.routing import county_supervisors, is_township_level, route, township_handler
 from bot.media.attachments import track
 from models import Cadre, Case, CaseEvent, CaseReporter, Escalation, Resident
 from models.case import DONE, ENDED, OPEN, STATES  # noqa: F401  the states' one definition, re-exported
@@ -123,7 +124,7 @@ def _check(session, case: Case, cadre: Cadre, action: str) -> None:
     """Refuse unless the state allows ``action`` and ``cadre`` has the right to take it."""
     if not allowed(case.state, action):
         # Those who may see the village's cases learn why ("已由 X 接单"); others only that they may not.
-        if permissions.scope_of(cadre, case) or permissions.in_scope(session, cadre, case.village_id):
+        if permissions.readable(session, cadre, case):
             raise IllegalMove(case, action)
         raise NotAllowed(case, action)
     if not permissions.can(cadre, case, action):
@@ -250,6 +251,8 @@ def transfer(session, case: Case, cadre: Cadre, target: Cadre, config: dict, now
     """Hand a case to another cadre (the assignee before acceptance, or a leader or secretary any time)."""
     lock(session, case)
     _check(session, case, cadre, "transfer")
+    if not permissions.may_handle(session, target, case, config):  # the township's teams, never the accused
+        raise NotAllowed(case, "transfer")
     if case.owner_id == cadre.id or cadre.role in permissions.MANAGERS:
         case.owner = None  # the new assignee accepts and owns it
     return assign(session, case, target, config, now, actor=cadre, action="transfer",
@@ -275,7 +278,11 @@ def escalate(session, case: Case, cadre: Cadre, reason: str, config: dict, now: 
 
 
 def recategorise(session, case: Case, cadre: Cadre, category: str, config: dict, now: datetime) -> CaseEvent:
-    """Correct the category (kept as a training label); an unaccepted case is routed anew."""
+    """Correct the category (kept as a training label); an unaccepted case is routed anew.
+
+    To a township-level category (干部作风): the complainant is hidden at once, the village's implied
+    cadres are excluded, and a case held by an excluded cadre goes to the township.
+    """
     lock(session, case)
     _check(session, case, cadre, "reclassify")
     if category not in config["categories"]:
@@ -283,8 +290,14 @@ def recategorise(session, case: Case, cadre: Cadre, category: str, config: dict,
     entry = apply(session, case, "reclassify", actor_kind="cadre", actor_id=cadre.id, now=now,
                   data={"from": case.category, "category": category})
     case.category = category
+    if is_township_level(config["categories"], category):
+        case.hidden_complainant = True
+        exclude(session, case, accused(session, case.village, case.text, category, config)[1])
+    away = excluded_ids(case)
+    if case.owner_id in away:  # the accused never keeps a complaint about them
+        case.owner = None
     if case.owner_id is None:
-        target = route(session, case.village, category, config)
+        target = route(session, case.village, category, config, exclude=away, township=case.hidden_complainant)
         if target is not None and target.id != case.assignee_id:
             action = "assign" if case.state == "received" else "transfer"  # a case nobody had yet is assigned
             assign(session, case, target, config, now, actor=cadre, action=action, note=f"改类后转给 {target.name}")
@@ -296,8 +309,11 @@ def resolve(session, case: Case, cadre: Cadre, answer: str, config: dict, now: d
     entry = _step(session, case, cadre, "resolve", now, note=answer)
     case.answer = answer
     case.resolved_at = now
-    _tell_reporters(session, entry, "answer", config["texts"]["push_answer"].format(number=case.number, answer=answer),
-                    title=f"案件 {case.number} 已办结")
+    for resident in reporters(session, case):
+        # Only the first reporter is asked for the verdict; co-reporters get the answer.
+        key = "push_answer" if permissions.gives_verdict(case, resident.id) else "push_answer_co"
+        notify_event(session, entry, resident, "answer", config["texts"][key].format(number=case.number, answer=answer),
+                     title=f"案件 {case.number} 已办结")
     return entry
 
 
@@ -340,7 +356,7 @@ def _reporter(session, case: Case, resident: Resident, action: str) -> CaseRepor
     lock(session, case)
     row = session.scalar(select(CaseReporter).where(CaseReporter.case_id == case.id,
                                                     CaseReporter.resident_id == resident.id))
-    if row is None:
+    if row is None or not permissions.gives_verdict(case, resident.id):
         raise NotAllowed(case, action)
     return row
 

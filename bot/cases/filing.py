@@ -11,10 +11,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.cases import case_life
+from bot.cases.accused import accused, exclude
 from bot.cases.case_life import assign, co_report, supplement
 from bot.cases.classifier import UNSORTED, Classification, tokens
 from bot.cases.outbox import notify
-from bot.cases.routing import is_township_level, route, team_leader, township_handler
+from bot.cases.routing import route, team_leader, township_handler
+from bot.cases.same_problem import report, same_problem
 from bot.media.attachments import track
 from bot.reading.normalise import normalise
 from bot.timefmt import working_days_after
@@ -27,7 +29,8 @@ class Filed:
     """What happened to a resident's message: which case, and how it got there."""
 
     case: Case
-    how: str  # new | supplement | co_report
+    how: str  # new | supplement | co_report | offer (a near-identical case is offered: 是/否)
+    summary: str = ""  # an offer's public summary of the case (bot/cases/co_report_offer.py)
 
 
 INQUIRY = "咨询"  # the category of every inquiry: a question for a cadre, not a complaint
@@ -84,16 +87,17 @@ def recent_own_case(session, resident: Resident, window: timedelta, now: datetim
 
 def find_co_report(session, village_id: int, category: str, text: str, config: dict,
                    now: datetime) -> Case | None:
-    """An open case in the same village and category whose text is near-identical."""
+    """An open case in the same village and category that reports the same problem (bot/cases/same_problem.py)."""
     rule = config["cases"]["co_report"]
-    candidates = session.execute(select(Case.id, Case.words).where(
-        Case.village_id == village_id, Case.category == category,
+    candidates = session.execute(select(Case.id, Case.words, Case.text).where(
+        Case.village_id == village_id, Case.category == category, Case.hidden_complainant.is_(False),
         Case.open, Case.received_at >= now - timedelta(days=rule["days"]),
     ).order_by(Case.id.desc()).limit(50))
-    mine = words(text)
-    for case_id, their_words in candidates:
-        other = set(their_words)
-        if len(mine & other) >= 2 and overlap(mine, other) >= rule["overlap"]:
+    mine = report(text, words(text))
+    for case_id, their_words, their_text in candidates:
+        # The first report's text only (later supplements may name other places).
+        if same_problem(mine, report(their_text.split("\n", 1)[0], their_words), rule["min_shared"],
+                        rule["min_overlap"]):
             return session.get(Case, case_id)
     return None
 
@@ -110,11 +114,17 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
         supplement(session, own, resident, text, media or [], now)
         return Filed(own, "supplement")
     twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
-    if twin is not None and twin.resident_id != resident.id:
-        co_report(session, twin, resident, text, now)
+    if twin is not None and twin.resident_id != resident.id and _reports(session, twin, resident):
+        co_report(session, twin, resident, text, now)  # already one of its reporters: no question
         if media:  # a co-reporter's photo or voice belongs to the case too
             supplement(session, twin, resident, "", media, now)
         return Filed(twin, "co_report")
+    if twin is not None and twin.resident_id != resident.id:
+        # Offered, never forced: the resident answers 是/否 (bot/cases/co_report_offer.py).
+        from bot.cases.co_report_offer import offer, public_summary  # it builds on this module
+
+        offer(session, resident, twin, text, media or [], config, now)
+        return Filed(twin, "offer", public_summary(text, twin))
     return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
 
 
@@ -124,6 +134,12 @@ def another_complaint(case: Case, text: str, verdict, config: dict) -> bool:
     return (case.kind == "complaint" and verdict.category not in (UNSORTED, case.category)
             and verdict.confidence >= rule.get("new_case_confidence", 0.6)
             and len(normalise(text)) >= rule.get("new_case_min_chars", 10))
+
+
+def _reports(session, case: Case, resident: Resident) -> bool:
+    """Whether the resident is already one of the case's reporters."""
+    return session.scalar(select(CaseReporter.id).where(CaseReporter.case_id == case.id,
+                                                        CaseReporter.resident_id == resident.id)) is not None
 
 
 def open_inquiry(session, resident: Resident, text: str, config: dict, now: datetime) -> Case:
@@ -153,16 +169,20 @@ def open_case(session, resident: Resident, text: str, verdict, config: dict, now
               actor: tuple | None = None) -> Case:
     """Create, route and announce a new case (or inquiry), with its first ledger entries (``actor``: kind, id, data)."""
     village = resident.village
-    handler = route(session, village, verdict.category, config)  # before the case exists: one INSERT, no UPDATE
+    # A complaint about cadres goes to the township, its complainant hidden, away from those it names.
+    about, people = accused(session, village, normalise(text), verdict.category, config)
+    handler = route(session, village, verdict.category, config, exclude={c.id for c in people},
+                    township=about)  # before the case exists: one INSERT, no UPDATE
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now, urgent, kind)
     case = Case(number=next_number(session, village, now), state="received", kind=kind, village=village,
                 resident=resident, text=text,
                 media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
                 explanation=list(verdict.explanation), urgent=urgent,
                 suggested=list(verdict.suggestions) if verdict.category == UNSORTED else [],
-                hidden_complainant=is_township_level(config["categories"], verdict.category),
+                hidden_complainant=about,
                 received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
     session.add(case)
+    exclude(session, case, people)
     session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
     track(session, case, media, now)
     actor_kind, actor_id, data = actor or ("resident", resident.id, None)

@@ -1,7 +1,8 @@
-"""The follow-up call (回访): the day after a case is resolved, each reporter is asked to reply
-``满意 N`` or ``不满意 N 原因``.
+"""The follow-up call (回访): the day after a case is resolved, its first reporter is asked to reply
+``满意 N`` or ``不满意 N 原因`` (co-reporters get the answer, not the question: the verdict is the
+first reporter's, handlers/resident.py).
 
-Only reporters who have not given a verdict are asked; the source names the case and the time
+Only a reporter who has not given a verdict is asked; the source names the case and the time
 it was resolved, so a case resolved again after a reopen is followed up again, once.
 """
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ def followups(session, config: dict, now: datetime) -> int:
             continue
         fields = {"number": case.number, "resolved": short(case.resolved_at)}
         reporters = session.scalars(select(CaseReporter).where(CaseReporter.case_id == case.id,
+                                                               CaseReporter.resident_id == case.resident_id,
                                                                CaseReporter.verdict == "")
                                     .order_by(CaseReporter.id)).all()
         for reporter in reporters:

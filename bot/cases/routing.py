@@ -14,16 +14,19 @@ def is_township_level(categories: dict, category: str) -> bool:
     return bool((categories.get(category) or {}).get("township_level"))
 
 
-def township_handler(session, village: Village, routing: dict) -> Cadre | None:
-    """The configured discipline contact, else the township secretary."""
+def township_level_cadres(session, village: Village, routing: dict) -> list[Cadre]:
+    """The township's own level: the configured discipline contact, then the township's secretaries."""
     phone = (routing or {}).get("discipline_contact_phone")
-    if phone:
-        contact = session.scalar(select(Cadre).where(Cadre.phone == str(phone), Cadre.active.is_(True)))
-        if contact:
-            return contact
-    return session.scalar(select(Cadre).where(
+    contact = session.scalar(select(Cadre).where(Cadre.phone == str(phone), Cadre.active.is_(True))) if phone else None
+    secretaries = session.scalars(select(Cadre).where(
         Cadre.role == "secretary", Cadre.township_id == village.township_id, Cadre.active.is_(True)
-    ).order_by(Cadre.id))
+    ).order_by(Cadre.id)).all()
+    return [contact, *secretaries] if contact else list(secretaries)
+
+
+def township_handler(session, village: Village, routing: dict, exclude=frozenset()) -> Cadre | None:
+    """The configured discipline contact, else the township secretary (never one of ``exclude``)."""
+    return next((c for c in township_level_cadres(session, village, routing) if c.id not in exclude), None)
 
 
 def county_supervisors(session, village: Village) -> list[Cadre]:
@@ -32,22 +35,26 @@ def county_supervisors(session, village: Village) -> list[Cadre]:
                                                Cadre.active.is_(True)).order_by(Cadre.id)).all()
 
 
-def route(session, village: Village, category: str, config: dict) -> Cadre | None:
-    """The cadre a new case of ``category`` in ``village`` is assigned to."""
-    if is_township_level(config["categories"], category):
-        return township_handler(session, village, config.get("routing"))
+def route(session, village: Village, category: str, config: dict, exclude=frozenset(),
+          township: bool = False) -> Cadre | None:
+    """The cadre a new case of ``category`` in ``village`` is assigned to, never one of ``exclude``.
+
+    ``township``: the case is about the village's cadres whatever its category (bot/cases/accused.py).
+    """
+    if township or is_township_level(config["categories"], category):
+        return township_handler(session, village, config.get("routing"), exclude)
     if village.team_id is not None:
         # Township staff before the village's auxiliary members, roster order within each.
         members = session.scalars(select(Cadre).join(Membership, Membership.cadre_id == Cadre.id).where(
             Membership.team_id == village.team_id, Cadre.active.is_(True),
         ).order_by(Membership.auxiliary, Membership.id))
         for cadre in members:
-            if category in (cadre.categories or []):
+            if category in (cadre.categories or []) and cadre.id not in exclude:
                 return cadre
         leader = team_leader(village)
-        if leader is not None:
+        if leader is not None and leader.id not in exclude:
             return leader
-    return township_handler(session, village, config.get("routing"))
+    return township_handler(session, village, config.get("routing"), exclude)
 
 
 def team_leader(village: Village) -> Cadre | None:

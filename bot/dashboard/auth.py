@@ -1,8 +1,7 @@
 """Dashboard login: hashed passwords, a CSRF token in the session, and the logged-in cadre."""
 import hmac
 import secrets
-from datetime import datetime, timezone
-from functools import wraps
+from functools import lru_cache, wraps
 
 from flask import abort, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -10,17 +9,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.cases.permissions import READERS as ROLES  # who may log in: those who read figures
 from bot.dashboard import bp
-from bot.inbox.ratelimit import RateLimiter
+from bot.dashboard.throttle import Throttle
 from bot.timefmt import CHINA
 from models import Cadre, DashboardLogin
 
-LOGIN_ATTEMPTS_PER_MINUTE = 5
-
 
 def store_password(db, cadre: Cadre, password: str) -> None:
-    """Set the cadre's dashboard password (hashed; replaces any earlier one)."""
-    login = db.get(DashboardLogin, cadre.id) or DashboardLogin(cadre_id=cadre.id)
+    """Set the cadre's dashboard password (hashed; replaces any earlier one and ends its sessions)."""
+    login = db.get(DashboardLogin, cadre.id) or DashboardLogin(cadre_id=cadre.id, session_version=0)
     login.password_hash = generate_password_hash(password)
+    login.session_version = (login.session_version or 0) + 1
     db.add(login)
 
 
@@ -59,7 +57,10 @@ def login_required(view):
         cadre_id = session.get("cadre_id")
         with runtime().Session() as db:
             cadre = db.get(Cadre, cadre_id) if cadre_id else None
-            if cadre is None or not cadre.active or cadre.role not in ROLES:
+            record = db.get(DashboardLogin, cadre_id) if cadre_id else None
+            # A session from before a logout or a password change carries an old version: void.
+            stale = record is None or record.session_version != session.get("version")
+            if cadre is None or not cadre.active or cadre.role not in ROLES or stale:
                 session.pop("cadre_id", None)
                 return redirect(url_for("dashboard.login", next=request.full_path))
             g.cadre, g.db = cadre, db
@@ -68,11 +69,17 @@ def login_required(view):
     return wrapper
 
 
-def login_limiter(rt) -> RateLimiter:
-    """Password guesses allowed per phone number and minute (the chat's limiter, stricter)."""
-    if "login_limiter" not in rt.services:
-        rt.services["login_limiter"] = RateLimiter(rt.redis, LOGIN_ATTEMPTS_PER_MINUTE)
-    return rt.services["login_limiter"]
+def throttle(rt) -> Throttle:
+    """The process's login throttle (per phone and per client address)."""
+    if "login_throttle" not in rt.services:
+        rt.services["login_throttle"] = Throttle(rt.redis)
+    return rt.services["login_throttle"]
+
+
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    """A hash to check unknown phones against, so they cost what a wrong password costs."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -80,25 +87,52 @@ def login():
     """Log in by mobile number and dashboard password."""
     error = None
     if request.method == "POST":
-        phone, password = request.form.get("phone", "").strip(), request.form.get("password", "")
-        if not login_limiter(runtime()).allow(f"login:{phone}", datetime.now(timezone.utc)):
-            error = runtime().config["texts"]["dashboard_login_throttled"]
-            return render_template("dashboard/login.html", error=error), 429
+        phone, password = request.form.get("phone", "").strip()[:20], request.form.get("password", "")[:200]
+        limiter, addr = throttle(runtime()), request.remote_addr or "-"
+        wait = limiter.wait(phone, addr)
+        if wait:
+            error = runtime().config["texts"]["dashboard_login_throttled"].format(seconds=wait)
+            return render_template("dashboard/login.html", error=error), 429, {"Retry-After": str(wait)}
         with runtime().Session() as db:
             cadre = db.scalar(select(Cadre).where(Cadre.phone == phone, Cadre.active.is_(True)))
             login = db.get(DashboardLogin, cadre.id) if cadre is not None and cadre.role in ROLES else None
-            if login is not None and check_password_hash(login.password_hash, password):
+            # The same hash check whether or not the phone has a login: timing tells nothing.
+            ok = check_password_hash(login.password_hash if login else _decoy_hash(), password)
+            if login is not None and ok:
+                limiter.succeeded(phone)
                 session.clear()  # a fresh session: no fixation, a fresh CSRF token
                 session["cadre_id"] = cadre.id
+                session["version"] = login.session_version
                 session.permanent = True
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/dashboard/") else url_for("dashboard.index"))
+        limiter.failed(phone, addr)
         error = runtime().config["texts"]["dashboard_login_failed"]
     return render_template("dashboard/login.html", error=error), 401 if error else 200
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Forget the session."""
+    """End every session of this login (a copied cookie dies with it), then forget this one."""
+    cadre_id = session.get("cadre_id")
+    if cadre_id:
+        with runtime().Session.begin() as db:
+            login = db.get(DashboardLogin, cadre_id)
+            if login is not None and login.session_version == session.get("version"):
+                login.session_version += 1
     session.clear()
     return redirect(url_for("dashboard.login"))
+
+
+@bp.after_request
+def security_headers(response):
+    """The standard headers: no framing, no sniffing, no referrer leaks, a strict CSP; HSTS over HTTPS."""
+    response.headers.setdefault("Content-Security-Policy", (  # a route may set a stricter one (downloads)
+        "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"))
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return response

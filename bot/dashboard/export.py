@@ -6,13 +6,14 @@ from urllib.parse import quote
 
 from flask import Response, current_app, g
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from bot.dashboard import bp, filters
+from bot.cases.permissions import not_about
 from bot.dashboard.auth import login_required
+from bot.reports.sheet_cells import csv_text, xlsx_row
 from bot.timefmt import CHINA
 from models import Cadre, Case, CaseEvent, Township, Village
 from models.case import DONE
@@ -24,8 +25,6 @@ COLUMNS = [("案件编号", 16), ("镇街", 10), ("村（社区）", 12), ("类�
            ("用时（天）", 10)]
 HEADER = [name for name, _ in COLUMNS]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A cell starting with one of these is a formula to Excel and LibreOffice (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 VERDICTS = {"confirm": "满意", "reopen": "不满意"}
 
 
@@ -45,7 +44,8 @@ def ledger_rows(db, picked: filters.Filters):
              .join(Village, Village.id == Case.village_id).join(Township, Township.id == Village.township_id)
              .outerjoin(owner, owner.id == func.coalesce(Case.owner_id, Case.assignee_id))
              .where(Case.village_id.in_(picked.villages), Case.received_at >= picked.period.start,
-                    Case.received_at < picked.period.end).order_by(Case.received_at, Case.id))
+                    Case.received_at < picked.period.end, not_about(g.cadre.id))
+             .order_by(Case.received_at, Case.id))
     if picked.category:
         query = query.where(Case.category == picked.category)
     states = current_app.extensions["bot"].config["labels"]["states"]
@@ -65,11 +65,6 @@ def ledger_rows(db, picked: filters.Filters):
                case.reporters, local(case.received_at), local(case.accepted_at), local(case.contact_due_at),
                local(case.resolve_due_at), local(case.resolved_at), local(case.confirmed_at), local(closed_at),
                round((end - case.received_at).total_seconds() / 86400, 1)]
-
-
-def formula_safe(value) -> bool:
-    """Whether a text cell could be taken for a formula."""
-    return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
 def _download(body, mimetype: str, picked: filters.Filters, suffix: str) -> Response:
@@ -93,17 +88,10 @@ def export_xlsx():
     sheet.freeze_panes = "A2"
     sheet.append(HEADER)
     for row in ledger_rows(g.db, picked):
-        sheet.append([_text_cell(sheet, value) if formula_safe(value) else value for value in row])
+        sheet.append(xlsx_row(sheet, row))  # names and categories stay text, never formulas
     buffer = io.BytesIO()
     book.save(buffer)
     return _download(buffer.getvalue(), XLSX, picked, "xlsx")
-
-
-def _text_cell(sheet, value: str) -> WriteOnlyCell:
-    """A cell Excel keeps as the text typed, never evaluates."""
-    cell = WriteOnlyCell(sheet, value)
-    cell.data_type = "s"
-    return cell
 
 
 @bp.route("/export.csv")
@@ -115,7 +103,6 @@ def export_csv():
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     for row in ledger_rows(g.db, picked):
-        # A leading apostrophe is how spreadsheets mark "text, not a formula" in CSV.
-        writer.writerow(["" if v is None else (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime") else
-                                               ("'" + v if formula_safe(v) else v)) for v in row])
+        writer.writerow(["" if v is None else (v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "strftime")
+                                               else csv_text(v) if isinstance(v, str) else v) for v in row])
     return _download("\ufeff" + buffer.getvalue(), "text/csv; charset=utf-8", picked, "csv")

@@ -2,7 +2,7 @@
 from flask import Response, abort, current_app, g, render_template
 from sqlalchemy import select
 
-from bot.cases.permissions import in_scope
+from bot.cases.permissions import excluded, in_scope
 from bot.dashboard import bp, filters, history
 from bot.dashboard.auth import login_required
 from bot.reports import charts, summaries
@@ -31,7 +31,7 @@ def index():
     rows = _rows(db, picked)
     return render_template(
         "dashboard/index.html", f=picked, rows=rows, total=sum((t for _, t in rows), Tally()), percent=percent,
-        overdue=summaries.overdue(db, picked.villages, picked.now, 20), choices=filters.choices(db, g.cadre),
+        overdue=summaries.overdue(db, picked.villages, picked.now, 20, g.cadre.id), choices=filters.choices(db, g.cadre),
         categories=list(current_app.extensions["bot"].config.get("categories") or {}),
         diaries=db.scalars(select(DiaryEntry).where(DiaryEntry.village_id.in_(picked.villages))
                            .order_by(DiaryEntry.at.desc()).limit(20)).all(),
@@ -45,7 +45,7 @@ def overdue():
     """Every overdue case in scope."""
     picked = filters.parse(g.db, g.cadre)
     return render_template("dashboard/overdue.html", f=picked,
-                           cases=summaries.overdue(g.db, picked.villages, picked.now, 1000))
+                           cases=summaries.overdue(g.db, picked.villages, picked.now, 1000, g.cadre.id))
 
 
 @bp.route("/case/<number>")
@@ -53,7 +53,7 @@ def overdue():
 def case(number: str):
     """One case and its full ledger (404 outside the cadre's scope, so numbers reveal nothing)."""
     found = g.db.scalar(select(Case).where(Case.number == number.upper()))
-    if found is None or not in_scope(g.db, g.cadre, found.village_id):
+    if found is None or not in_scope(g.db, g.cadre, found.village_id) or excluded(g.cadre, found):
         abort(404)
     config = current_app.extensions["bot"].config
     labels = config["labels"]

@@ -21,12 +21,13 @@ def schedule_text(name: str, rules: dict) -> str:
             "overdue": f"every {rules['scan_interval_seconds']} s",
             "station_eve": f"daily {rules['station_eve_at']}",
             "followup": f"daily {rules['followup_at']}",
+            "co_report": f"every {rules['scan_interval_seconds']} s",
             "weekly_summary": f"Mondays {rules['weekly_summary_at']}"}[name]
 
 
 def next_run(name: str, rules: dict, now: datetime, last: dict | None) -> datetime:
     """When the job next has work: after its interval, or at its next configured hour (China time)."""
-    if name in ("relay", "overdue"):
+    if name in ("relay", "overdue", "co_report"):
         seconds = rules["relay_interval_seconds" if name == "relay" else "scan_interval_seconds"]
         since = datetime.fromisoformat(last["at"]) if last else now
         return max(since + timedelta(seconds=seconds), now)

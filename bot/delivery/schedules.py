@@ -88,6 +88,20 @@ def followup_job(now: datetime | None = None) -> int:
     return _scan(followups, now)
 
 
+@recorded("co_report")
+def co_report_job(now: datetime | None = None) -> int:
+    """Co-report offers nobody answered: each report is filed as its own case (never lost)."""
+    from bot.cases.co_report_offer import settle_expired
+
+    runtime = current_runtime()
+    with runtime.Session.begin() as session:
+        count = settle_expired(session, runtime.config, runtime.services["classifier"], now)
+    if count:
+        log.info("co-report offers expired: %d filed as their own cases", count)
+        kick(runtime)
+    return count
+
+
 @recorded("weekly_summary")
 def weekly_summary_job(now: datetime | None = None) -> bool:
     """Mondays from the configured hour: call the leaders' weekly summary once (a hook, see config)."""
@@ -139,13 +153,13 @@ def register(cron: CronScheduler, config: dict) -> list[CronJob]:
     scan = rules["scan_interval_seconds"]
     return [cron.register(periodic_relay_job, QUEUE, interval=rules["relay_interval_seconds"], result_ttl=0)] + [
         cron.register(job, QUEUE, interval=scan, result_ttl=600)
-        for job in (station_eve_job, overdue_job, followup_job, weekly_summary_job)
+        for job in (station_eve_job, overdue_job, followup_job, co_report_job, weekly_summary_job)
     ] + [cron.register(retrain_job, QUEUE, interval=scan, result_ttl=600, job_timeout=RETRAIN_TIMEOUT)]
 
 
 # By the names ``python -m bot jobs`` knows them.
 JOBS = {"relay": periodic_relay_job, "station_eve": station_eve_job, "overdue": overdue_job,
-        "followup": followup_job, "weekly_summary": weekly_summary_job}
+        "followup": followup_job, "co_report": co_report_job, "weekly_summary": weekly_summary_job}
 
 
 def run_scheduler(app, retry_seconds: float = 5.0) -> None:

@@ -10,6 +10,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.delivery.relay import kick
+from bot.inbox.bounds import oversized
+from bot.inbox.long_reply import fit
 from bot.inbox.ratelimit import refusal
 from handlers.identity import identify
 from handlers.message import Message
@@ -57,12 +59,15 @@ def receive(runtime, message: Message, now: datetime | None = None) -> str | Non
 def _process(runtime, message: Message, now: datetime) -> str | None:
     try:
         with runtime.Session.begin() as session:
-            # Banned, or over the rate limit: a short reply; the message is neither stored nor processed.
+            # Banned, over the rate limit or too long: a short reply; the message is neither stored nor processed.
             if (refused := refusal(runtime, session, message.sender, now)) is not None:
+                return refused
+            if (refused := oversized(message, runtime.config)) is not None:
                 return refused
             sender = identify(session, message.sender, now)
             context = Context(session, runtime.config, now, services=runtime.services)
-            reply = runtime.registry.dispatch(message, sender, context)
+            reply = fit(session, runtime.config, sender, message.dedupe_key,
+                        runtime.registry.dispatch(message, sender, context))
             session.flush()  # the handler's rows go first: a failing one is the handler's failure
             # Stored last, with its reply: if a duplicate slipped past Redis, the unique key
             # refuses it here and the handler's work rolls back with it.

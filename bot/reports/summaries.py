@@ -4,24 +4,30 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from bot.cases.permissions import not_about
 from bot.reports.periods import Period
 from models import Case, DiaryEntry, Escalation, Inspection, Notification, Township, Village
 
 
-def _open(villages):
-    """Open cases of the villages (the partial index ix_case_open_village_received serves this)."""
-    return select(Case).where(Case.village_id.in_(villages), Case.open).options(
+def _open(villages, viewer: int | None = None):
+    """Open cases of the villages (the partial index ix_case_open_village_received serves this).
+
+    ``viewer``: the cadre who will read the list; complaints about them are left out.
+    """
+    query = select(Case).where(Case.village_id.in_(villages), Case.open).options(
         joinedload(Case.owner), joinedload(Case.assignee), joinedload(Case.village))
+    return query.where(not_about(viewer)) if viewer is not None else query
 
 
-def oldest_open(session, villages, limit: int = 5) -> list[Case]:
-    """The ``limit`` oldest unresolved cases of the villages."""
-    return list(session.scalars(_open(villages).order_by(Case.received_at, Case.id).limit(limit)))
+def oldest_open(session, villages, limit: int = 5, viewer: int | None = None) -> list[Case]:
+    """The ``limit`` oldest unresolved cases of the villages (none about ``viewer``)."""
+    return list(session.scalars(_open(villages, viewer).order_by(Case.received_at, Case.id).limit(limit)))
 
 
-def overdue(session, villages, now: datetime, limit: int = 50) -> list[Case]:
-    """Overdue cases (``Case.overdue``), most overdue first."""
-    return list(session.scalars(_open(villages).where(Case.overdue(now)).order_by(Case.due_at, Case.id).limit(limit)))
+def overdue(session, villages, now: datetime, limit: int = 50, viewer: int | None = None) -> list[Case]:
+    """Overdue cases (``Case.overdue``), most overdue first (none about ``viewer``)."""
+    return list(session.scalars(_open(villages, viewer).where(Case.overdue(now)).order_by(Case.due_at, Case.id)
+                                .limit(limit)))
 
 
 def escalated(session, township_id: int) -> list[tuple[Case, Escalation | None]]:

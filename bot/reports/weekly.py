@@ -41,8 +41,9 @@ def case_line(config: dict, case, now: datetime) -> str:
 
 
 def weekly_text(session, config: dict, villages: list[Village], now: datetime,
-                period: Period | None = None, paused: dict[str, datetime] | None = None) -> tuple[str, dict]:
-    """The 周报 of ``villages`` (this week, or ``period``, against the one before) and chart data."""
+                period: Period | None = None, paused: dict[str, datetime] | None = None,
+                viewer: int | None = None) -> tuple[str, dict]:
+    """The 周报 of ``villages`` (this week, or ``period``, against the one before) for ``viewer``, and chart data."""
     period = period or week(now)
     ids = [v.id for v in villages]
     this = tallies(session, period.start, period.end, now, villages=ids)
@@ -65,7 +66,7 @@ def weekly_text(session, config: dict, villages: list[Village], now: datetime,
         lines.append(_text(config, "summary_diaries", count=diaries.get(village.id, 0)))
         if undelivered.get(village.id):  # the leader must know who was never told
             lines.append(_text(config, "summary_given_up", count=undelivered[village.id]))
-        oldest = summaries.oldest_open(session, [village.id], config["summaries"]["oldest_count"])
+        oldest = summaries.oldest_open(session, [village.id], config["summaries"]["oldest_count"], viewer)
         lines.append(config["texts"]["summary_oldest_head"])
         lines += [case_line(config, case, now) for case in oldest] or [config["texts"]["summary_none"]]
         blocks.append("\n".join(lines))
@@ -100,7 +101,7 @@ def weekly_push(runtime, now: datetime) -> int:
                                             .where(Team.leader_id == leader.id).order_by(Village.id)))
             # On Monday morning the week to report is the one just finished.
             period = week(now).previous()
-            text, chart = weekly_text(session, config, villages, now, period, paused(runtime.redis, now))
+            text, chart = weekly_text(session, config, villages, now, period, paused(runtime.redis, now), leader.id)
             source = f"weekly:{period.start.date().isoformat()}:{leader.id}"  # reruns write nothing new
             title = _text(config, "weekly_push_title", period=period.label)
             if summary_image.too_long(config, text):

@@ -9,6 +9,7 @@ from zipfile import BadZipFile
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from bot.reports.sheet_cells import xlsx_row
 from bot.roster.clean import Cleaner
 from bot.roster.rows import Roster, RosterError, Where
 
@@ -85,5 +86,5 @@ def write(roster: Roster, path: Path) -> None:
         sheet = book.create_sheet(name)
         sheet.append(COLUMNS[name])
         for row in rows:
-            sheet.append([_cell(value) for value in row])
+            sheet.append(xlsx_row(sheet, [_cell(value) for value in row]))
     book.save(path)

@@ -38,8 +38,9 @@ def _tell_team(session, village: Village, day, config: dict, now: datetime) -> i
     texts = config["notifications"]["texts"]
     states = (config.get("labels") or {}).get("states") or {}
     since = now - timedelta(days=config["notifications"]["schedules"]["new_issue_days"])
-    cases = session.scalars(select(Case).where(Case.village_id == village.id, Case.open)
-                            .order_by(Case.received_at)).all()
+    # Complaints about cadres are township business: never on the list the village's team gets.
+    cases = session.scalars(select(Case).where(Case.village_id == village.id, Case.open,
+                                               Case.hidden_complainant.is_(False)).order_by(Case.received_at)).all()
     fresh = [case for case in cases if case.received_at >= since]
     lines = [texts["station_eve_line"].format(number=case.number, category=case.category,
                                               state=states.get(case.state, case.state),

@@ -22,6 +22,13 @@ PARSE_ERRORS = (ExpatError, KeyError, ValueError, TypeError, AttributeError, Ind
                 UnicodeDecodeError, OverflowError, OSError)  # the last two: a CreateTime beyond time_t
 
 
+# Field bounds checked before any work: real openids have 28 characters, MsgIds are 64-bit
+# integers (at most 20 digits), event names are short words. Longer means forged.
+MAX_ID_CHARS = 64
+MAX_MSG_ID_DIGITS = 20
+MAX_EVENT_CHARS = 32
+
+
 class Rejected(Exception):
     """The request is refused with ``status`` and a short plain ``reason``."""
 
@@ -43,10 +50,12 @@ class Envelope:
 class Protocol:
     """Verifies and parses pushes for one official account."""
 
-    def __init__(self, token: str, app_id: str, aes_key: str | None, tolerance: int) -> None:
+    def __init__(self, token: str, app_id: str, aes_key: str | None, tolerance: int, mode: str = "") -> None:
         self.token = token
         self.tolerance = tolerance
         self.crypto = WeChatCrypto(token, aes_key, app_id) if aes_key else None
+        # plaintext | compatible | safe (bot/settings.py checks it; safe by default with a key).
+        self.mode = mode or ("safe" if aes_key else "plaintext")
 
     def handshake(self, args) -> str:
         """Check the GET handshake and return the ``echostr`` to echo."""
@@ -62,7 +71,12 @@ class Protocol:
         # WeChat never sends a DTD: refusing one stops XXE and entity-expansion bombs outright.
         if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
             raise Rejected(400, "DTD not allowed")
-        encrypted = args.get("encrypt_type", "raw") == "aes"
+        # The query's signature does not cover the body: a captured query string signs any
+        # plaintext body for minutes. Only msg_signature covers the Encrypt element, so an
+        # Encrypt anywhere is always verified, and safe mode accepts nothing else.
+        encrypted = b"<Encrypt" in body
+        if not encrypted and (self.mode == "safe" or args.get("encrypt_type", "raw") == "aes"):
+            raise Rejected(403, "body must be encrypted")
         xml = self._decrypt(args, body) if encrypted else body
         return Envelope(*self._parse(xml), encrypted)
 
@@ -105,7 +119,9 @@ class Protocol:
     def _parse(self, xml) -> tuple[Message, str]:
         try:
             parsed = parse_message(xml)
-            return to_message(parsed), _text(parsed.target)
+            return to_message(parsed), _bounded(parsed.target, MAX_ID_CHARS, "ToUserName")
+        except FieldTooLong as exc:
+            raise Rejected(400, str(exc)) from None
         except PARSE_ERRORS as exc:
             raise Rejected(400, f"malformed message ({exc.__class__.__name__})") from None
 
@@ -119,13 +135,25 @@ def _text(value) -> str:
     return str(value).replace("\x00", "")  # PostgreSQL text cannot hold NUL; WeChat never sends one
 
 
+class FieldTooLong(ValueError):
+    """A field longer than WeChat ever sends (checked before it reaches the database)."""
+
+
+def _bounded(value, limit: int, name: str) -> str:
+    """A field as text, refusing it when longer than ``limit`` characters."""
+    text = _text(value)
+    if len(text) > limit:
+        raise FieldTooLong(f"{name} too long")
+    return text
+
+
 def _number(value) -> float | None:
     return float(_text(value)) if value not in (None, "") else None
 
 
 def to_message(parsed) -> Message:
     """Translate a wechatpy message or event into our plain Message."""
-    sender = _text(parsed.source)
+    sender = _bounded(parsed.source, MAX_ID_CHARS, "FromUserName")
     if not sender:
         raise ValueError("no FromUserName")
     kind = parsed.type if parsed.type != "unknown" else "unknown"
@@ -133,7 +161,8 @@ def to_message(parsed) -> Message:
         sender=sender,
         kind="event" if kind == "event" else kind,
         time=datetime.fromtimestamp(parsed.create_time.timestamp(), timezone.utc),
-        msg_id=_text(getattr(parsed, "id", None) or None),  # unknown kinds carry id 0: no id
+        # unknown kinds carry id 0: no id
+        msg_id=_bounded(getattr(parsed, "id", None) or None, MAX_MSG_ID_DIGITS, "MsgId"),
     )
     if kind == "text":
         fields["text"] = _text(parsed.content)
@@ -152,7 +181,7 @@ def to_message(parsed) -> Message:
 
 
 def _event_fields(parsed) -> dict:
-    event = _text(parsed.event).lower()
+    event = _bounded(parsed.event, MAX_EVENT_CHARS, "Event").lower()
     if event == "subscribe_scan" or event == "scan":
         return {"event": event, "event_key": _text(parsed.scene_id)}
     if event == "click":

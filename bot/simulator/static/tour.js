@@ -63,10 +63,13 @@ const Tour = (() => {
     await cadre.say(`接单 ${number}`);
     await pause(500);
 
-    caption("⑥ 另一位村民也扫码绑定，反映同一段路，并入同一案件");
+    caption("⑥ 另一位村民也扫码绑定，反映同一段路；机器人询问是否并入，村民回复“是”");
     const second = Sim.openPane(Sim.newResident(village));
     await second.scan(village);
-    const joined = await second.say(SECOND);
+    const offered = await second.say(SECOND);
+    if (!offered.includes(number)) throw new Error(`第二位村民没有收到并入 ${number} 的询问：${offered}`);
+    await pause(500);
+    const joined = await second.say("是");
     if (!joined.includes(number)) throw new Error(`第二位村民的反映没有并入 ${number}：${joined}`);
     await pause(500);
 
