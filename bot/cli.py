@@ -1,18 +1,9 @@
 """``python -m bot``: serve the webhook, run the worker, migrate the database, and more."""
-import sys
-
 import click
 
-from bot.settings import SettingsError, load_settings
-
-
-def settings_or_exit():
-    """Load settings, or stop with one line naming the bad setting."""
-    try:
-        return load_settings()
-    except SettingsError as error:
-        click.echo(f"configuration error: {error}", err=True)
-        sys.exit(2)
+from bot.commands import (api, ban, card, classifier, dashboard, demo, dialogue, invite, jobs, knowledge, menu, qrcode,
+                          roster, station)
+from bot.commands.base import settings
 
 
 @click.group()
@@ -28,7 +19,7 @@ def serve(host: str, port: int) -> None:
     from bot import create_app
     from bot.migrate import upgrade
 
-    upgrade(settings_or_exit().database_url)  # before serving: never migrate from request workers
+    upgrade(settings().database_url)  # before serving: never migrate from request workers
     create_app().run(host=host, port=port, threaded=True)
 
 
@@ -39,7 +30,7 @@ def worker(burst: bool) -> None:
     from bot import create_app
     from bot.delivery.jobs import run_worker
 
-    settings_or_exit()
+    settings()
     run_worker(create_app(), burst=burst)
 
 
@@ -49,7 +40,7 @@ def relay() -> None:
     from bot import create_app
     from bot.delivery.relay import relay_once
 
-    settings_or_exit()
+    settings()
     app = create_app()
     with app.app_context():
         click.echo(f"queued {relay_once(app.extensions['bot'])} notifications")
@@ -61,7 +52,7 @@ def scheduler() -> None:
     from bot import create_app
     from bot.delivery.schedules import run_scheduler
 
-    settings_or_exit()
+    settings()
     run_scheduler(create_app())
 
 
@@ -76,19 +67,12 @@ def db_upgrade(revision: str) -> None:
     """Apply Alembic migrations up to REVISION (default: head)."""
     from bot.migrate import upgrade
 
-    upgrade(settings_or_exit().database_url, revision)
+    upgrade(settings().database_url, revision)
     click.echo(f"database at {revision}")
 
 
 # The other command groups live in bot/commands/, one module each.
-from bot.commands import (api, ban, card, classifier, dashboard, demo, dialogue, invite, knowledge,  # noqa: E402
-                          menu, qrcode, roster)
-
 for command in (roster.roster, qrcode.qrcode, card.card, invite.invite, menu.menu, dashboard.dashboard, ban.ban,
-                demo.demo, classifier.classifier, dialogue.dialogue, knowledge.knowledge, api.api):
+                demo.demo, classifier.classifier, dialogue.dialogue, knowledge.knowledge, api.api, jobs.jobs,
+                station.station):
     cli.add_command(command)
-
-from bot.commands import jobs, station  # noqa: E402
-
-cli.add_command(jobs.jobs)
-cli.add_command(station.station)

@@ -9,7 +9,7 @@ import os
 import time
 
 import redis
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from rq import Queue
@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.delivery.jobs import QUEUE
+from bot.runtime import current_runtime
 from models import Case, InboundMessage, Notification
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def _check_redis(runtime) -> str:
 @bp.get("/healthz")
 def healthz():
     """200 when the database and Redis answer, else 503 naming the part that failed."""
-    runtime = current_app.extensions["bot"]
+    runtime = current_runtime()
     parts = {"database": _check_database(runtime), "redis": _check_redis(runtime)}
     healthy = all(state == "ok" for state in parts.values())
     if not healthy:
@@ -107,7 +108,7 @@ class StoreCollector:
 def metrics() -> Response:
     """Prometheus text format."""
     registry = CollectorRegistry()
-    registry.register(StoreCollector(current_app.extensions["bot"]))
+    registry.register(StoreCollector(current_runtime()))
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.MultiProcessCollector(registry)  # every worker's latency files, summed
     else:

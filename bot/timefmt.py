@@ -2,7 +2,7 @@
 import functools
 import logging
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -14,6 +14,17 @@ def short(moment: datetime) -> str:
     """E.g. ``11月29日 14:00`` in China time."""
     local = moment.astimezone(CHINA)
     return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def stamp(moment: datetime) -> str:
+    """E.g. ``2026-11-27 21:10`` in China time (16 characters: fits a template field)."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def time_of_day(value: str) -> time:
+    """A config value such as ``"22:00"`` as a time of day."""
+    hours, minutes = str(value).split(":")
+    return time(int(hours), int(minutes))
 
 
 def left(due: datetime, now: datetime) -> str:

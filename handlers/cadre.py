@@ -69,14 +69,14 @@ def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 
 def _attachments(case: Case, context: Context) -> str:
     """One line per photo, voice, video and location of the case, with a link to open it."""
-    base = context.services.get("dashboard_url", "").rstrip("/")
+    base = context.runtime.dashboard_url.rstrip("/")
     lines = []
     for item in attachments(context.session, case, context.config["labels"]):
         if item["kind"] == "location":
             lines.append(context.text("attachment_location", label=item["label"], url=item["map"]))
             continue
         stored = item["file"] is not None and item["file"].state == "stored"
-        token = link_token(context.services, item["file"].id) if stored else None
+        token = link_token(context.runtime, item["file"].id) if stored else None
         lines.append(context.text("attachment_line", kind=item["label"],
                                   where=f"{base}/dashboard/m/{token}" if token else item["state"]))
     return "\n" + context.text("attachments", lines="\n".join(lines)) if lines else ""

@@ -139,4 +139,4 @@ def receipt(filed: Filed, context: Context) -> str:
 
 def classifier(context: Context):
     """The process's classifier (loaded once at start)."""
-    return context.services["classifier"]
+    return context.runtime.classifier

@@ -42,7 +42,7 @@ def weekly(message: Message, sender: Sender, context: Context) -> str:
     if not villages:
         return context.text("summary_no_villages")
     text, chart = weekly_text(context.session, context.config, villages, context.now,
-                              paused=paused(context.services["redis"], context.now), viewer=cadre.id)
+                              paused=paused(context.runtime.redis, context.now), viewer=cadre.id)
     return summary_image.fit(context, cadre, "weekly", chart["title"], text, chart)
 
 
@@ -62,7 +62,7 @@ def overdue(message: Message, sender: Sender, context: Context) -> str:
         lines.append(context.text("overdue_line", number=case.number, village=case.village.name,
                                   category=case.category, owner=owner.name if owner else "—",
                                   late=left(case.due_at, context.now)))
-    return summary_image.clip(context.config, lines, summary_image.dashboard_link(context.services, "overdue"))
+    return summary_image.clip(context.config, lines, summary_image.dashboard_link(context.runtime, "overdue"))
 
 
 def diary(message: Message, sender: Sender, context: Context) -> str:

@@ -14,7 +14,7 @@ from bot.reading.normalise import normalise
 from bot.reading.places import villages_named
 from handlers import binding, card
 from handlers import resident as resident_cases
-from handlers.intake import classifier
+from handlers.intake import classifier, keep_pending
 from handlers.message import Message, Sender
 from handlers.registry import PASS, Context, Registry
 from models import Case, Resident
@@ -133,7 +133,11 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
     if reading.kind == "emergency" or (reading.kind == "complaint" and not names_only and not unknown_name
                                        and plain_length > 3):
-        resident.pending_text = f"{resident.pending_text}\n{text}".strip()  # filed once they bind
+        limit = context.config["cases"]["pending_max_chars"]  # filed once they bind; bounded, the oldest dropped
+        resident.pending_text, dropped = keep_pending(resident.pending_text, text, limit)
+        if dropped and reading.kind != "emergency":
+            dialogue.ask(resident, "village", context.now)
+            return context.text("ask_bind_trimmed", limit=limit)
     if reading.kind == "emergency":
         advice = context.text("emergency_unbound", call=context.text(f"emergency_call_{reading.detail}"))
         if villages:

@@ -1,11 +1,14 @@
 """A small ordered registry of handlers: the first route that matches a message wins."""
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from bot.reading.commands import match_command
 from handlers.message import Message, Sender
 from models.roster import ROLES
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 CADRE_ROLES = frozenset(ROLES)  # every role on the roster (residents are not on it)
 # A handler returns PASS to decline a message it matched, so the routes after it are tried.
@@ -14,13 +17,13 @@ PASS = object()
 
 @dataclass
 class Context:
-    """What a handler may use besides the message: the open session, config and clock."""
+    """What a handler may use besides the message: the open session, config, the time, the runtime."""
 
     session: Any
     config: dict
     now: datetime
     args: str = ""
-    services: dict = field(default_factory=dict)
+    runtime: "Runtime | None" = None  # the process's shared parts (classifier, Redis, dashboard URL)
 
     def text(self, key: str, /, **values) -> str:
         """Return the configured user-facing text ``key``, formatted with ``values``."""

@@ -35,7 +35,7 @@ def agenda(message: Message, sender: Sender, context: Context) -> str:
             lines.append(context.text("agenda_line", number=case.number, village=case.village.name,
                                       days=max(0, (context.now - since).days), owner=owner.name if owner else "—",
                                       reason=escalation.reason if escalation else ""))
-    return summary_image.clip(context.config, lines, summary_image.dashboard_link(context.services))
+    return summary_image.clip(context.config, lines, summary_image.dashboard_link(context.runtime))
 
 
 def monthly(message: Message, sender: Sender, context: Context) -> str:

@@ -1,10 +1,12 @@
 """Cases written straight into the database with chosen times, for tests of figures and summaries."""
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from functools import lru_cache
 
+from werkzeug.security import generate_password_hash
+
+from bot.timefmt import CHINA
 from models import Case, CaseReporter, Escalation, Resident
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _numbers = iter(range(1, 10**6))
 
 
@@ -94,3 +96,12 @@ def number_cases_from(runtime, last: int) -> None:
     with runtime.Session.begin() as session:
         for township in session.query(Township):
             session.merge(CaseCounter(township_id=township.id, year=utcnow().year, last=last))
+
+
+DASHBOARD_PASSWORD = "station-contact-2026"
+
+
+@lru_cache(maxsize=1)
+def dashboard_password_hash() -> str:
+    """One hash of DASHBOARD_PASSWORD for every test (hashing is slow on purpose)."""
+    return generate_password_hash(DASHBOARD_PASSWORD)

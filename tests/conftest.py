@@ -3,20 +3,30 @@
 Every test that takes ``app`` runs twice, once per database. PostgreSQL is the machine's
 (127.0.0.1:5432, database ``test``, or ``TEST_DATABASE_URL``); Redis is the machine's, one database per
 worker, flushed per test. What happens when either is missing is in tests/servers.py.
+A module marked ``pushes`` gets an app that talks to the fake WeChat API and a Redis of the
+test's own; one marked ``dashboard`` gets the dashboard switched on.
 """
-import os
-
 import pytest
 import redis
 from sqlalchemy import create_engine, text
 
 import models
 from bot import create_app
-from tests import servers, wechat
-from tests.servers import POSTGRES_ADMIN_URL
+from bot.wechat.fake import FakeWeChatServer
+from models import DashboardLogin
+from tests import roster_fixture, servers, wechat
+from tests.case_factory import dashboard_password_hash, known_world
+from tests.dialog import Chat
+from tests.databases import POSTGRES_ADMIN_URL, POSTGRES_URL, truncate
+from tests.pushes import OwnRedis, write_config
 
-# Each test run gets databases of its own, so runs side by side never see each other's rows.
-POSTGRES_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/bot_test_{os.getpid()}"
+DASHBOARD_SECRET_KEY = "test-secret-key-0123456789abcdef"
+
+
+def pytest_configure(config):
+    """Declare the markers that choose the app's surroundings."""
+    config.addinivalue_line("markers", "pushes: the app talks to the fake WeChat API and the test's own Redis")
+    config.addinivalue_line("markers", "dashboard: the app serves the dashboard")
 
 
 def __getattr__(name: str):
@@ -72,12 +82,6 @@ def postgres_schema():
     admin.dispose()
 
 
-def _truncate(engine) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in models.Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     """A fresh, empty database with the current schema."""
@@ -87,7 +91,7 @@ def database_url(request, tmp_path):
         models.Base.metadata.create_all(engine)
         engine.dispose()
         return url
-    _truncate(request.getfixturevalue("postgres_schema"))
+    truncate(request.getfixturevalue("postgres_schema"))
     return POSTGRES_URL
 
 
@@ -101,9 +105,25 @@ def redis_client():
 
 
 @pytest.fixture
-def settings_overrides(database_url, tmp_path, redis_client):
-    """Settings for a test app: the test account, fresh database, test Redis."""
-    return {
+def own_redis():
+    """A Redis of the test's own (the machine's is shared with other tests; this one may be stopped)."""
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fake():
+    """The fake WeChat API (official account and WeCom)."""
+    with FakeWeChatServer() as server:
+        yield server
+
+
+@pytest.fixture
+def settings_overrides(request, database_url, tmp_path, redis_client):
+    """Settings for a test app: the test account, fresh database, test Redis (see the markers above)."""
+    settings = {
         "WECHAT_TOKEN": wechat.TOKEN,
         "WECHAT_APP_ID": wechat.APP_ID,
         "WECHAT_APP_SECRET": wechat.APP_SECRET,
@@ -114,6 +134,14 @@ def settings_overrides(database_url, tmp_path, redis_client):
         "REDIS_URL": servers.redis_url(),
         "BOT_INSTANCE": str(tmp_path / "instance"),
     }
+    if request.node.get_closest_marker("pushes"):
+        settings |= {"WECHAT_API_BASE_URL": request.getfixturevalue("fake").url,
+                     "REDIS_URL": request.getfixturevalue("own_redis").url,
+                     "WECOM_CORP_ID": "wwcorp", "WECOM_SECRET": "corpsecret", "WECOM_AGENT_ID": "1000002",
+                     "BOT_CONFIG": write_config(tmp_path)}
+    if request.node.get_closest_marker("dashboard"):
+        settings["DASHBOARD_SECRET_KEY"] = DASHBOARD_SECRET_KEY
+    return settings
 
 
 @pytest.fixture
@@ -134,3 +162,29 @@ def runtime(app):
 def client(app):
     """A test client for the webhook."""
     return app.test_client()
+
+
+@pytest.fixture
+def roster(runtime):
+    """The test roster, committed; returns ids by short name."""
+    with runtime.Session.begin() as session:
+        rows = roster_fixture.build(session)
+        residents = {name: roster_fixture.resident(session, f"o_{name}", rows["village"]) for name in ("ah", "bo")}
+        residents["far"] = roster_fixture.resident(session, "o_far", rows["other_village"])
+        return {k: v.id for k, v in {**rows, **residents}.items()}
+
+
+@pytest.fixture
+def chat(runtime, roster):
+    """A conversation with the bot over the test roster, at the roster's time."""
+    return Chat(runtime, roster_fixture.NOW)
+
+
+@pytest.fixture
+def dashboard_world(runtime):
+    """Roster, residents, the known week; every leader, secretary and supervisor has a dashboard password."""
+    people = ("leader", "leader2", "secretary", "supervisor", "road")
+    with runtime.Session.begin() as session:
+        r, residents, cases = known_world(session)
+        session.add_all([DashboardLogin(cadre_id=r[key].id, password_hash=dashboard_password_hash()) for key in people])
+        return {"phones": {k: r[k].phone for k in people}, "cases": {k: c.number for k, c in cases.items()}}

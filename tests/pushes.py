@@ -9,7 +9,6 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 import redis
 import yaml
 
@@ -17,7 +16,6 @@ from bot.delivery.notifier import deliver
 from bot.delivery.relay import claim
 from bot.redis_server import server_binary
 from bot.settings import DEFAULT_CONFIG
-from bot.wechat.fake import FakeWeChatServer
 from models import Cadre, Case, Membership, Notification, Resident, Team, Township, Village, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,25 +145,14 @@ def wait_for(predicate, timeout: float = 20.0, step: float = 0.05):
     return value
 
 
-@pytest.fixture
-def own_redis():
-    """A Redis of the test's own (the machine's is shared with other tests; this one may be stopped)."""
-    server = OwnRedis()
-    server.start()
-    yield server
-    server.close()
+def count_redis_connections(runtime) -> list:
+    """Record every connection the runtime's Redis client asks for (each one a try on a dead Redis)."""
+    pool, asked = runtime.redis.connection_pool, []
+    get_connection = pool.get_connection
 
+    def counted(*args, **kwargs):
+        asked.append(args)
+        return get_connection(*args, **kwargs)
 
-@pytest.fixture
-def fake():
-    """The fake WeChat API (official account and WeCom)."""
-    with FakeWeChatServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings_overrides(settings_overrides, fake, own_redis, tmp_path):
-    """The app talks to the fake WeChat API and our own Redis, with WeCom configured."""
-    return {**settings_overrides, "WECHAT_API_BASE_URL": fake.url, "REDIS_URL": own_redis.url,
-            "WECOM_CORP_ID": "wwcorp", "WECOM_SECRET": "corpsecret", "WECOM_AGENT_ID": "1000002",
-            "BOT_CONFIG": write_config(tmp_path)}
+    pool.get_connection = counted
+    return asked

@@ -23,7 +23,7 @@ DEMO = Path(__file__).resolve().parent.parent / "bot" / "demo" / "roster.yaml"
 @pytest.fixture
 def villages(runtime) -> dict:
     """The demo roster imported; village ids by 'township+village'."""
-    import_roster(runtime.Session, DEMO)
+    import_roster(runtime.Session, DEMO, runtime.config["categories"])
     with runtime.Session() as session:
         return {f"{v.township.name}{v.name}": v.id for v in session.scalars(select(Village))}
 

@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
 from tests.chromium import needs_chromium, start_chromium
-from tests.test_dashboard import PASSWORD, settings_overrides, world  # noqa: F401  (fixtures)
+from tests.case_factory import DASHBOARD_PASSWORD as PASSWORD
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.dashboard]
 
 
 @pytest.fixture
@@ -49,18 +49,18 @@ def wait_for_page(driver, condition) -> None:
     WebDriverWait(driver, 15).until(condition)
 
 
-def test_login_scope_and_export_in_chromium(browser, server, world, tmp_path):
+def test_login_scope_and_export_in_chromium(browser, server, dashboard_world, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    log_in(browser, server, world["phones"]["leader2"])
+    log_in(browser, server, dashboard_world["phones"]["leader2"])
     assert "郑副镇长" in browser.find_element(By.ID, "me").text
     Select(browser.find_element(By.ID, "period")).select_by_value("365d")
     browser.find_element(By.ID, "apply").click()
     wait_for_page(browser, lambda d: "period=365d" in d.current_url)
     rates = browser.find_element(By.ID, "rates").text
     assert "东风村" in rates and "新高园村" not in rates
-    browser.get(f"{server}/dashboard/case/{world['cases']['A']}")  # another team's case
+    browser.get(f"{server}/dashboard/case/{dashboard_world['cases']['A']}")  # another team's case
     assert "没有找到这个页面" in browser.page_source
     browser.get(f"{server}/dashboard/?period=365d")
     browser.find_element(By.ID, "export-xlsx").click()
@@ -70,7 +70,7 @@ def test_login_scope_and_export_in_chromium(browser, server, world, tmp_path):
         time.sleep(0.1)
     [saved] = list(downloads.glob("*.xlsx"))
     header, *rows = list(load_workbook(saved).active.values)
-    assert header[0] == "案件编号" and [row[0] for row in rows] == [world["cases"]["H"]]
+    assert header[0] == "案件编号" and [row[0] for row in rows] == [dashboard_world["cases"]["H"]]
     browser.find_element(By.ID, "logout").click()
     browser.get(f"{server}/dashboard/")
     assert "/dashboard/login" in browser.current_url
@@ -96,7 +96,7 @@ def street_photo() -> bytes:
     return buffer.getvalue()
 
 
-def test_case_list_and_case_page_with_a_photo_in_chromium(browser, server, app, runtime, world, tmp_path):
+def test_case_list_and_case_page_with_a_photo_in_chromium(browser, server, app, runtime, dashboard_world, tmp_path):
     import os
     import re
     from datetime import datetime, timezone
@@ -123,7 +123,7 @@ def test_case_list_and_case_page_with_a_photo_in_chromium(browser, server, app, 
         row = session.scalar(select(MediaFile).where(MediaFile.case_id == case.id))
         row.state, row.key, row.content_type, row.size = "stored", f"{number}/{row.id}-photo.jpg", "image/jpeg", len(photo)
         media_store(runtime).put(row.key, photo, "image/jpeg")
-    log_in(browser, server, world["phones"]["leader"])
+    log_in(browser, server, dashboard_world["phones"]["leader"])
     browser.get(f"{server}/dashboard/cases?q=路灯")
     links = browser.find_elements(By.CSS_SELECTOR, "#cases a")
     assert [link.text for link in links] == [number]

@@ -1,11 +1,12 @@
 """The webhook: handshake, the three modes, every message kind, and refusals of bad input."""
 import time
+from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import func, select
 
-from models import InboundMessage
+from models import Case, InboundMessage
 from tests import wechat
 from tests.wechat import post, push_xml, reply_text, signed_query
 
@@ -122,11 +123,10 @@ def test_every_event_reaches_the_registry(client, seen, fields):
         assert event.event_key == "MENU_HELP"
 
 
-def test_unknown_kind_gets_an_answer_not_an_error(client):
+def test_unknown_kind_gets_an_answer_not_an_error(client, runtime):
     response = post(client, push_xml("o_unknown", "hologram", Payload="x"))
     assert response.status_code == 200
-    text = reply_text(response)
-    assert text is None or "暂不支持" in text or "帮助" in text
+    assert reply_text(response) == runtime.config["texts"]["unknown_kind"]
 
 
 BAD = {
@@ -220,8 +220,6 @@ def test_events_are_deduplicated_by_sender_time_and_type(client, runtime):
 
 
 def test_a_handler_may_pass_a_message_on_to_later_routes(runtime):
-    from datetime import datetime, timezone
-
     from handlers.message import Message, Sender
     from handlers.registry import PASS, Context, Registry
 
@@ -230,3 +228,11 @@ def test_a_handler_may_pass_a_message_on_to_later_routes(runtime):
     registry.kind("text")(lambda m, s, c: "second")
     context = Context(None, runtime.config, datetime.now(timezone.utc))
     assert registry.dispatch(Message("o", "text", context.now, text="x"), Sender("o"), context) == "second"
+
+
+def test_a_message_is_handled_at_the_runtime_clocks_time(client, runtime, roster):
+    handled_at = datetime(2030, 3, 5, 2, 0, tzinfo=timezone.utc)
+    runtime.clock = lambda: handled_at  # the one clock every default "now" comes from
+    assert "案件编号" in wechat.say(client, "o_ah", "村口的路坏了好几个大坑，车过不去，请尽快修一下")
+    with runtime.Session() as session:
+        assert session.scalars(select(Case.received_at)).all() == [handled_at]

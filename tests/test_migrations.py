@@ -1,6 +1,8 @@
 """Alembic migrations build exactly the schema the models describe, on both databases."""
+import ast
 import os
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 
 import models
 from bot.migrate import upgrade
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.databases import POSTGRES_ADMIN_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -28,6 +30,18 @@ def empty_database(request, tmp_path):
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+VERSIONS = Path(models.__file__).parent / "migrations" / "versions"
+
+
+def test_migrations_are_frozen_ddl_importing_nothing_of_the_live_code():
+    imported = {(path.name, (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0])
+                for path in VERSIONS.glob("*.py")
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in node.names}
+    assert imported and {module for _, module in imported} <= {"alembic", "sqlalchemy"}, imported
 
 
 def test_upgrade_matches_the_models(empty_database):

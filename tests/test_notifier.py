@@ -8,12 +8,14 @@ import pytest
 from bot.cases.outbox import notify
 from bot.delivery.channels import one_line
 from bot.delivery.pauses import next_quota_reset, paused
-from bot.villages.station_day import CHINA
 from bot.delivery.relay import relay_once
 from bot.roster.invites import create_invite
+from bot.timefmt import CHINA
 from models import Cadre, Notification, Resident, utcnow
 from tests.dialog import Chat
-from tests.pushes import fake, own_redis, roster, rows, send_due, sends, settings_overrides  # noqa: F401
+from tests.pushes import roster, rows, send_due, sends
+
+pytestmark = pytest.mark.pushes
 
 CS = "/cgi-bin/message/custom/send"
 TEMPLATE = "/cgi-bin/message/template/send"
@@ -179,7 +181,7 @@ def test_wecom_invaliduser_falls_back_to_the_official_account(runtime, fake, peo
 
 
 def test_without_wecom_configured_a_cadre_is_reached_by_openid(runtime, fake, people):
-    runtime.services["wechat_api"] = _api_without_wecom(runtime)
+    runtime.wechat_api = _api_without_wecom(runtime)
     with runtime.Session.begin() as session:
         session.get(Cadre, people["cadres"]["member"]).wecom_userid = "wangganbu"
     push(runtime, "cadre", people["cadres"]["member"])

@@ -6,12 +6,15 @@ event arrives at a local receiver, signed; refused requests change nothing.
 import json
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
 from models import ApiClient, ApiRequest, Case, CaseEvent, Notification, Resident, utcnow
 from tests.open311 import last_line, people, receiver, run_cli, served  # noqa: F401
-from tests.pushes import fake, own_redis, rows, send_due, sends, settings_overrides  # noqa: F401
+from tests.pushes import rows, send_due, sends
+
+pytestmark = pytest.mark.pushes  # the fake WeChat API and a Redis of the test's own
 
 COUNTY = "揭西县"
 ROAD = "新高园村村口的路灯坏了三天，晚上路很黑，老人走路不安全"
@@ -158,7 +161,7 @@ def test_listing_filters_and_the_public_view(settings_overrides, runtime, people
                                                                params={"api_key": key}, timeout=10).json()}
     assert (keyed[water]["lat"], keyed[water]["long"]) == (23.4, 115.8)
     # No service_code: the classifier decided, as for a chat message.
-    verdict = runtime.services["classifier"].classify("东风村自来水停了两天，全村没水喝")
+    verdict = runtime.classifier.classify("东风村自来水停了两天，全村没水喝")
     assert keyed[water]["service_code"] == verdict.category != ""
     # A key of another county reads this county's cases in the public view only.
     far = add_key(settings_overrides, "远县热线", county="远县")

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from bot import create_app
 from models import CaseEvent, Team, Township, Village
-from tests import roster_fixture, wechat
+from tests import roster_fixture, servers, wechat
 from tests.case_factory import make_case
-from tests.conftest import POSTGRES_URL, REDIS_URL, _truncate
+from tests.databases import POSTGRES_URL, truncate
 from tests.dialog import Chat
 from tests.roster_fixture import NOW
 
@@ -76,10 +76,10 @@ def world(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{folder / 'bot.sqlite3'}"
     else:
-        _truncate(request.getfixturevalue("postgres_schema"))
+        truncate(request.getfixturevalue("postgres_schema"))
         url = POSTGRES_URL
     app = create_app({"WECHAT_TOKEN": wechat.TOKEN, "WECHAT_APP_ID": wechat.APP_ID,
-                      "WECHAT_APP_SECRET": wechat.APP_SECRET, "DATABASE_URL": url, "REDIS_URL": REDIS_URL,
+                      "WECHAT_APP_SECRET": wechat.APP_SECRET, "DATABASE_URL": url, "REDIS_URL": servers.redis_url(),
                       "BOT_INSTANCE": str(folder / "instance")})
     runtime = app.extensions["bot"]
     if request.param == "sqlite":

@@ -2,11 +2,16 @@
 import pytest
 
 from bot.reports.periods import week
-from bot.reports.rates import Tally, percent, tallies, total
+from bot.reports.rates import Tally, percent, tallies
 from tests.case_factory import china, known_world
 from tests.roster_fixture import NOW
 
 WEEK = week(china(11, 18))  # Monday 16 to Sunday 22 November 2026, China time
+
+
+def total(session, start, end, now, **filters) -> Tally:
+    """One tally over every village the filters select."""
+    return sum(tallies(session, start, end, now, by="village", **filters).values(), Tally())
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from bot.timefmt import CHINA
 from models import Case, ClassifierModel, Notification
 from tests.dialog import Chat
 from tests.roster_fixture import NOW
-from tests.test_cases import chat, roster  # noqa: F401  (fixtures)
 from tests.test_classifier import SMALL
 
 TEXT = "村头养鸡场的鸡蛋价格天天乱涨，没人管"
@@ -61,9 +60,9 @@ def case_number(reply: str) -> str:
     return reply.split("案件编号 ")[1][:13]
 
 
-def test_corrections_in_chat_reach_the_running_app_through_the_weekly_job(app, runtime, roster, small_data,  # noqa: F811
+def test_corrections_in_chat_reach_the_running_app_through_the_weekly_job(app, runtime, roster, small_data,
                                                                         database_url, monkeypatch):
-    live = runtime.services["classifier"]
+    live = runtime.classifier
     live.clock = clock = Clock()
     talk = Chat(runtime, NOW)
     number = case_number(talk.say("o_ah", TEXT))
@@ -131,7 +130,7 @@ def test_status_without_any_stored_model(app, database_url, monkeypatch):
     assert "账本中的改类记录：0 条" in result.output
 
 
-def test_an_unsure_case_goes_to_the_leader_as_unsorted_with_two_suggestions(app, runtime, roster):  # noqa: F811
+def test_an_unsure_case_goes_to_the_leader_as_unsorted_with_two_suggestions(app, runtime, roster):
     model = training.train(SMALL + ROADS)
     model.temperature = 1.0  # a humbler model, unsure of a message that mixes two topics
     with runtime.Session.begin() as session:
@@ -155,7 +154,7 @@ def test_an_unsure_case_goes_to_the_leader_as_unsorted_with_two_suggestions(app,
     assert "没有“农药”这个类别" in talk.say("o_chen", f"改类 {number} 农药")
 
 
-def test_a_bare_reclassify_of_a_sure_case_lists_every_category(chat, runtime, roster):  # noqa: F811
+def test_a_bare_reclassify_of_a_sure_case_lists_every_category(chat, runtime, roster):
     number = case_number(chat.say("o_ah", "村口的路灯坏了好几天"))
     reply = chat.say("o_chen", f"改类 {number}")
     assert "用法：改类" in reply and "交通运输" in reply and "卫生计生" in reply

@@ -15,9 +15,11 @@ from bot.roster.export import export_roster
 from bot.roster.generate import generate
 from bot.roster.importer import import_roster
 from bot.roster.yaml_format import nest
+from bot.settings import read_config
 from models import Cadre, Membership, Team, Township, Village
 
 DEMO = Path(__file__).resolve().parent.parent / "bot" / "demo" / "roster.yaml"
+CATEGORIES = set(read_config({})["categories"])  # the project's configured categories
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def write_yaml(tmp_path, data: dict, name: str = "roster.yaml") -> Path:
 
 
 def test_demo_import_builds_teams_roles_and_scopes(Session):
-    counts = import_roster(Session, DEMO)
+    counts = import_roster(Session, DEMO, CATEGORIES)
     assert (counts["townships created"], counts["villages created"], counts["cadres created"]) == (2, 5, 15)
     with Session() as session:
         villages = {(v.township.name, v.name): v for v in session.scalars(select(Village))}
@@ -81,61 +83,61 @@ def test_demo_import_builds_teams_roles_and_scopes(Session):
 
 
 def test_second_import_changes_nothing(Session):
-    import_roster(Session, DEMO)
+    import_roster(Session, DEMO, CATEGORIES)
     before = exported(Session)
-    assert +import_roster(Session, DEMO) == {}
+    assert +import_roster(Session, DEMO, CATEGORIES) == {}
     assert exported(Session) == before
     assert count(Session, Cadre) == 15 and count(Session, Team) == 4
 
 
 def test_yaml_round_trip(Session, tmp_path):
-    import_roster(Session, DEMO)
+    import_roster(Session, DEMO, CATEGORIES)
     first = tmp_path / "export.yaml"
     with Session() as session:
         write_roster(export_roster(session), first)
-    assert +import_roster(Session, first) == {}  # the export describes exactly what is stored
+    assert +import_roster(Session, first, CATEGORIES) == {}  # the export describes exactly what is stored
     other = fresh_sqlite(tmp_path, "other.sqlite3")
-    import_roster(other, first)
+    import_roster(other, first, CATEGORIES)
     assert exported(other) == exported(Session)
 
 
 def test_xlsx_round_trip(Session, tmp_path):
-    import_roster(Session, DEMO)
+    import_roster(Session, DEMO, CATEGORIES)
     sheet = tmp_path / "export.xlsx"
     with Session() as session:
         rows = export_roster(session)
     write_roster(rows, sheet)
     assert openpyxl.load_workbook(sheet).sheetnames == ["townships", "villages", "cadres"]
-    assert read_roster(sheet) == rows
-    assert +import_roster(Session, sheet) == {}
+    assert read_roster(sheet, CATEGORIES) == rows
+    assert +import_roster(Session, sheet, CATEGORIES) == {}
     other = fresh_sqlite(tmp_path, "other.sqlite3")
-    import_roster(other, sheet)
+    import_roster(other, sheet, CATEGORIES)
     assert exported(other) == exported(Session)
 
 
 def test_missing_cadre_is_deactivated_not_deleted_and_comes_back(Session, tmp_path):
-    import_roster(Session, DEMO)
+    import_roster(Session, DEMO, CATEGORIES)
     data = demo_dict()
     river = data["townships"][0]["villages"][2]
     assert river["name"] == "河口社区"
     river["team"]["members"] = []
-    counts = import_roster(Session, write_yaml(tmp_path, data))
+    counts = import_roster(Session, write_yaml(tmp_path, data), CATEGORIES)
     assert counts["cadres deactivated"] == 1 and counts["memberships removed"] == 1
     gone = cadre(Session, "赵干部")
     assert gone is not None and not gone.active
     assert count(Session, Cadre) == 15
     assert "赵干部" not in str(exported(Session))
-    assert import_roster(Session, DEMO)["cadres updated"] == 1
+    assert import_roster(Session, DEMO, CATEGORIES)["cadres updated"] == 1
     assert cadre(Session, "赵干部").active
 
 
 def test_changes_are_updates_and_a_dropped_village_is_detached(Session, tmp_path):
-    import_roster(Session, DEMO)
+    import_roster(Session, DEMO, CATEGORIES)
     data = demo_dict()
     data["townships"][0]["station_day"] = {"weekday": 4, "half": "morning"}
     data["townships"][1]["villages"].pop()  # 云岭村
     data["townships"][1]["villages"][0]["team"]["leader"]["position"] = "街道办副主任"
-    counts = import_roster(Session, write_yaml(tmp_path, data))
+    counts = import_roster(Session, write_yaml(tmp_path, data), CATEGORIES)
     assert counts["townships updated"] == 1 and counts["cadres updated"] == 1
     assert counts["villages detached (not in file)"] == 1 and counts["cadres deactivated"] == 2
     with Session() as session:
@@ -151,12 +153,12 @@ def test_township_codes_are_derived_once_and_kept(Session, tmp_path):
     for town in data["townships"]:
         del town["code"]
     path = write_yaml(tmp_path, data)
-    import_roster(Session, path)
+    import_roster(Session, path, CATEGORIES)
     with Session() as session:
         codes = dict(session.execute(select(Township.name, Township.code)).tuples().all())
     assert codes == {"青山镇": "QSZ", "白水街道": "BSJD"}  # pinyin initials
     data["townships"].reverse()  # order no longer matters once codes are stored
-    assert +import_roster(Session, write_yaml(tmp_path, data)) == {}
+    assert +import_roster(Session, write_yaml(tmp_path, data), CATEGORIES) == {}
 
 
 def test_townships_with_the_same_initials_get_unique_codes_shown_on_import(cli_env, tmp_path):
@@ -194,13 +196,13 @@ BAD_YAML = [
 
 @pytest.mark.parametrize("spoil, where, problem", BAD_YAML, ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_yaml_row_is_named_and_nothing_is_applied(Session, tmp_path, spoil, where, problem):
-    import_roster(Session, DEMO)
+    import_roster(Session, DEMO, CATEGORIES)
     before = exported(Session)
     data = demo_dict()
     data["townships"][0]["station_day"]["weekday"] = 5  # a good change that must not be applied either
     spoil(data)
     with pytest.raises(RosterError) as raised:
-        import_roster(Session, write_yaml(tmp_path, data, "bad.yaml"))
+        import_roster(Session, write_yaml(tmp_path, data, "bad.yaml"), CATEGORIES)
     assert any(line.startswith(f"bad.yaml: {where}") and problem in line for line in raised.value.errors), raised.value.errors
     assert exported(Session) == before
 
@@ -209,7 +211,7 @@ def test_broken_yaml_names_the_line(Session, tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("townships:\n  - name: [unclosed\n", encoding="utf-8")
     with pytest.raises(RosterError, match=r"broken.yaml: line \d+: not valid YAML"):
-        import_roster(Session, path)
+        import_roster(Session, path, CATEGORIES)
 
 
 def spoil_xlsx(path: Path, sheet: str, cell: str, value) -> None:
@@ -231,31 +233,31 @@ BAD_XLSX = [
 
 @pytest.mark.parametrize("sheet, cell, value, problem", BAD_XLSX, ids=lambda v: v if isinstance(v, str) else "")
 def test_bad_xlsx_cell_is_named_and_nothing_is_applied(Session, tmp_path, sheet, cell, value, problem):
-    import_roster(Session, DEMO)
+    import_roster(Session, DEMO, CATEGORIES)
     before = exported(Session)
     path = tmp_path / "bad.xlsx"
     with Session() as session:
         write_roster(export_roster(session), path)
     spoil_xlsx(path, sheet, cell, value)
     with pytest.raises(RosterError) as raised:
-        import_roster(Session, path)
+        import_roster(Session, path, CATEGORIES)
     assert any(line.startswith("bad.xlsx: ") and problem in line for line in raised.value.errors), raised.value.errors
     assert exported(Session) == before
 
 
 def test_xlsx_second_leader_and_missing_sheet(Session, tmp_path):
     path = tmp_path / "r.xlsx"
-    write_roster(read_roster(DEMO), path)
+    write_roster(read_roster(DEMO, CATEGORIES), path)
     book = openpyxl.load_workbook(path)
     cadres = book["cadres"]
     cadres.append(["leader", "南岭县", "青山镇", "河口社区", "另一组长", "", "13900000099", "", "", ""])
     book.save(path)
     with pytest.raises(RosterError, match=r"sheet cadres, row \d+, field role: village 河口社区 already has a leader"):
-        import_roster(Session, path)
+        import_roster(Session, path, CATEGORIES)
     del book["villages"]
     book.save(path)
     with pytest.raises(RosterError, match="sheet villages is missing"):
-        import_roster(Session, path)
+        import_roster(Session, path, CATEGORIES)
     assert count(Session, Village) == 0
 
 
@@ -263,10 +265,10 @@ def test_generated_roster_imports_twice_without_changes(Session, tmp_path):
     rows = generate(townships=4, villages=50)
     path = tmp_path / "generated.yaml"
     write_roster(rows, path)
-    first = import_roster(Session, path)
+    first = import_roster(Session, path, CATEGORIES)
     assert (first["townships created"], first["villages created"]) == (4, 50)
     assert first["cadres created"] == len({p.phone for p in rows.people})
-    assert +import_roster(Session, path) == {}
+    assert +import_roster(Session, path, CATEGORIES) == {}
     assert count(Session, Membership) == first["memberships created"]
 
 
@@ -286,7 +288,7 @@ def test_cli_import_export_and_errors(cli_env, tmp_path, Session):
     out = tmp_path / "out.xlsx"
     assert cli_env.invoke(cli, ["roster", "export", str(out)]).exit_code == 0
     with Session() as session:
-        assert read_roster(out) == export_roster(session)
+        assert read_roster(out, CATEGORIES) == export_roster(session)
     bad = write_yaml(tmp_path, {"townships": [{"name": "镇", "county": "县", "station_day": {"weekday": 9}}]})
     result = cli_env.invoke(cli, ["roster", "import", str(bad)])
     assert result.exit_code == 1 and "field weekday" in result.output and "nothing was imported" in result.output
@@ -296,4 +298,4 @@ def test_cli_generate(cli_env, tmp_path):
     path = tmp_path / "g.xlsx"
     result = cli_env.invoke(cli, ["roster", "generate", "--townships", "3", "--villages", "20", str(path)])
     assert result.exit_code == 0, result.output
-    assert len(read_roster(path).villages) == 20
+    assert len(read_roster(path, CATEGORIES).villages) == 20

@@ -5,10 +5,11 @@ import pytest
 from rq.cron import CronScheduler
 
 from bot.delivery import schedules
-from bot.timefmt import working_days_after
-from bot.villages.station_day import CHINA
+from bot.timefmt import CHINA, working_days_after
 from models import Case, CaseReporter, Notification, Resident
-from tests.pushes import fake, make_case, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
+from tests.pushes import make_case, roster, send_due, sends
+
+pytestmark = pytest.mark.pushes
 
 DUE = datetime(2030, 3, 5, 10, 0, tzinfo=CHINA)  # a Tuesday: the township's station day
 
@@ -131,18 +132,20 @@ def roster_resident(session, case):
     return session.query(Resident).filter(Resident.id != case.resident_id).first()
 
 
-def summary(runtime, now):
-    """A stand-in for the leaders' weekly summary: remembers when it was called."""
-    runtime.services.setdefault("summaries", []).append(now)
-
-
-def test_weekly_summary_hook_runs_on_monday_morning_once(app, runtime):
-    runtime.config["notifications"]["schedules"]["weekly_summary"] = "tests.test_schedules.summary"
+def test_weekly_summary_runs_on_monday_morning_once(app, runtime, world):
     assert fire(app, schedules.weekly_summary_job, at(4, 7, 59)) is False
+    assert told(runtime, "weekly_summary") == []
     assert fire(app, schedules.weekly_summary_job, at(4, 8, 0)) is True
     assert fire(app, schedules.weekly_summary_job, at(4, 8, 5)) is False
     assert fire(app, schedules.weekly_summary_job, at(5, 8, 0)) is False  # Tuesday
-    assert runtime.services["summaries"] == [at(4, 8, 0)]
+    assert [(recipient, source) for _, recipient, source in told(runtime, "weekly_summary")] == [
+        (world["leader"], f"weekly:2030-02-25:{world['leader']}")]
+
+
+def test_weekly_summary_switched_off_writes_nothing(app, runtime, world):
+    runtime.config["notifications"]["schedules"]["weekly_summary"] = False
+    assert fire(app, schedules.weekly_summary_job, at(4, 8, 0)) is False
+    assert told(runtime, "weekly_summary") == []
 
 
 def test_every_job_is_registered_with_rqs_cron_scheduler(runtime, own_redis):

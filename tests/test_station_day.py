@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.villages.station_day import CHINA, NoStationDay, next_station_day
+from bot.timefmt import CHINA
+from bot.villages.station_day import NoStationDay, next_station_day
 
 
 def village(weekday=2, half="afternoon", remote=False, anchor=None, place="村委会办公楼", township="金和镇"):

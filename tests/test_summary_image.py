@@ -3,6 +3,7 @@ import warnings
 from pathlib import Path
 
 import matplotlib
+import pytest
 from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
@@ -10,7 +11,9 @@ from matplotlib.ft2font import FT2Font
 from bot.reports.charts import FONT_FILE, SERIES, cjk_font, render
 from bot.reports.summary_image import queue
 from models import InboundMessage, utcnow
-from tests.pushes import fake, own_redis, roster, send_due, sends, settings_overrides  # noqa: F401
+from tests.pushes import roster, send_due, sends
+
+pytestmark = pytest.mark.pushes
 
 CHART = {"type": "rates", "title": "周报 11月23日–29日", "labels": ["龙湾村", "东风村"],
          "rates": [[0.5, 0.25, None], [1.0, 0.75, 0.9]]}

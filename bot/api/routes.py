@@ -12,7 +12,6 @@ from bot.api.fields import filed_by, last_changes, service_request
 from bot.api.hotline import file_request
 from bot.api.keys import Caller, authenticate
 from bot.delivery.relay import kick
-from bot.inbox.ratelimit import RateLimiter
 from models import ApiRequest, Case, Village, utcnow
 
 log = logging.getLogger(__name__)
@@ -42,12 +41,8 @@ def _params() -> dict:
 def _caller(session, params: dict) -> Caller:
     """Who asks, after the rate limit of their key (or, without one, of their address)."""
     caller = authenticate(session, params.get("api_key"))
-    runtime = _runtime()
-    if "api_rate_limiter" not in runtime.services:
-        per_minute = (runtime.config.get("api") or {}).get("rate_limit_per_minute", 120)
-        runtime.services["api_rate_limiter"] = RateLimiter(runtime.redis, int(per_minute))
     subject = f"api:{caller.client_id}" if caller.client_id else f"api-ip:{request.remote_addr}"
-    if not runtime.services["api_rate_limiter"].allow(subject, utcnow()):
+    if not _runtime().api_rate_limiter.allow(subject, utcnow()):
         raise ApiError(429, "too many requests: try again in a minute")
     return caller
 
@@ -133,7 +128,7 @@ def create():
     params = _params()
     with runtime.Session.begin() as session:
         caller = _caller(session, params)
-        filed = file_request(session, caller, params, runtime.config, runtime.services["classifier"], utcnow())
+        filed = file_request(session, caller, params, runtime.config, runtime.classifier, utcnow())
         number = filed.case.number
         notice = runtime.config["texts"]["api_notice_" + filed.how].format(number=number)
     kick(runtime)  # the cadre's push and the webhooks go out now

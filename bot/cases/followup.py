@@ -10,16 +10,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.cases.outbox import notify
-from bot.delivery.channels import china_short as short
-from bot.delivery.pauses import clock
-from bot.villages.station_day import CHINA
+from bot.timefmt import CHINA, short, time_of_day
 from models import Case, CaseReporter
 
 
 def ask_at(resolved_at: datetime, config: dict) -> datetime:
     """The follow-up time: the configured hour of the day after the resolution, China time."""
     day = resolved_at.astimezone(CHINA).date() + timedelta(days=1)
-    return datetime.combine(day, clock(config["notifications"]["schedules"]["followup_at"]), CHINA)
+    return datetime.combine(day, time_of_day(config["notifications"]["schedules"]["followup_at"]), CHINA)
 
 
 def followups(session, config: dict, now: datetime) -> int:

@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from bot.cases.outbox import notify
-from bot.delivery.channels import china_short as short
-from bot.timefmt import working_days_after
+from bot.timefmt import short, working_days_after
 from models import Cadre, Case
 
 

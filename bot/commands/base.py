@@ -4,13 +4,16 @@ import sys
 import click
 
 from bot.db import make_engine, make_sessionmaker
+from bot.settings import SettingsError, load_settings
 
 
 def settings():
-    """The settings, or exit with the configuration error (bot.cli imports this package: import late)."""
-    from bot.cli import settings_or_exit
-
-    return settings_or_exit()
+    """The settings, or stop with one line naming the bad setting."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        click.echo(f"configuration error: {error}", err=True)
+        sys.exit(2)
 
 
 def sessions():

@@ -2,7 +2,6 @@
 ``card --guide``: the one-page 干部使用说明 (HTML) to hand to cadres."""
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -24,21 +23,20 @@ def card(village: str | None, out: Path | None, guide: bool) -> None:
     from bot.villages.card import card_for
     from bot.villages.card_print import card_html
     from bot.villages.qr import ensure_qrcode, write_png
-    from bot.wechat.outbound import wechat_api
 
     current = runtime()
     out = out or current.settings.instance_path / "cards"
     with current.Session() as session:
         place = village_arg(session, village)
         try:
-            url = ensure_qrcode(wechat_api(current), place)
+            url = ensure_qrcode(current.wechat_api, place)
         except WeChatApiError as error:
             click.echo(f"no QR code: {error}", err=True)
             sys.exit(1)
         session.commit()
         with tempfile.TemporaryDirectory() as tmp:
             qr_png = write_png(url, Path(tmp) / "qr.png").read_bytes()
-        contact = card_for(place, datetime.now(timezone.utc), current.config.get("station_days") or {})
+        contact = card_for(place, current.clock(), current.config.get("station_days") or {})
         out.mkdir(parents=True, exist_ok=True)
         path = out / f"{place.id}-{contact.title}.html"
         path.write_text(card_html(contact, qr_png, current.config["texts"]), encoding="utf-8")

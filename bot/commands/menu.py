@@ -10,11 +10,10 @@ from bot.wechat.client import WeChatApiError
 @click.command()
 def menu() -> None:
     """Install the menu under ``menu:`` in config.yaml; its CLICK keys reach the typed commands' handlers."""
-    from bot.wechat.outbound import wechat_api
 
     current = runtime()
     try:
-        wechat_api(current).create_menu(current.config["menu"])
+        current.wechat_api.create_menu(current.config["menu"])
     except WeChatApiError as error:
         click.echo(f"menu not installed: {error}", err=True)
         sys.exit(1)

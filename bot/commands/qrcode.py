@@ -22,14 +22,13 @@ def png_path(out: Path, village) -> Path:
 def qrcode(village: str | None, every: bool, out: Path | None, refresh: bool) -> None:
     """Create each village's QR ticket through the WeChat API and write its PNG image."""
     from bot.villages.qr import ensure_qrcode, write_png
-    from bot.wechat.outbound import wechat_api
     from models import Village
 
     if bool(village) == every:
         raise click.UsageError("give one VILLAGE (id or name) or --all")
     current = runtime()
     out = out or current.settings.instance_path / "qrcodes"
-    api = wechat_api(current)
+    api = current.wechat_api
     with current.Session() as session:
         villages = (session.scalars(select(Village).where(Village.team_id.is_not(None)).order_by(Village.id)).all()
                     if every else [village_arg(session, village)])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.base import sessions
+from bot.commands.base import sessions, settings
 from bot.roster import RosterError, write_roster
 
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -23,7 +23,7 @@ def import_(file: Path, dry_run: bool) -> None:
     from bot.roster.importer import import_roster
 
     try:
-        counts = import_roster(sessions(), file, dry_run=dry_run)
+        counts = import_roster(sessions(), file, settings().config.get("categories") or {}, dry_run=dry_run)
     except RosterError as error:
         for line in error.errors:
             click.echo(line, err=True)

@@ -20,6 +20,7 @@ def init_app(app, env: dict) -> bool:
         log.info("dashboard disabled: DASHBOARD_SECRET_KEY is not set")
         return False
     from bot.dashboard import auth, cases, export, media, views  # noqa: F401  (they add their routes to bp)
+    from bot.dashboard.throttle import Throttle
     from bot.media.attachments import signer
 
     app.secret_key = key
@@ -31,7 +32,9 @@ def init_app(app, env: dict) -> bool:
         SESSION_COOKIE_SECURE=env.get("DASHBOARD_INSECURE_COOKIES") != "1",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
-    app.extensions["bot"].services["dashboard_url"] = env.get("DASHBOARD_URL") or ""
-    app.extensions["bot"].services["media_signer"] = signer(key)  # links to attachments in 详情
+    runtime = app.extensions["bot"]
+    runtime.dashboard_url = env.get("DASHBOARD_URL") or ""
+    runtime.login_limiter = Throttle(runtime.redis)  # password guesses, per phone and per address
+    runtime.media_signer = signer(key)  # links to attachments in 详情
     app.register_blueprint(bp)
     return True

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.cases.permissions import READERS as ROLES  # who may log in: those who read figures
 from bot.dashboard import bp
-from bot.dashboard.throttle import Throttle
+from bot.runtime import current_runtime
 from bot.timefmt import CHINA
 from models import Cadre, DashboardLogin
 
@@ -44,18 +44,13 @@ def template_helpers() -> dict:
     return {"csrf_token": csrf_token, "me": g.get("cadre"), "china": CHINA}
 
 
-def runtime():
-    """The app's runtime (database sessions, config)."""
-    return current_app.extensions["bot"]
-
-
 def login_required(view):
     """Run ``view`` with ``g.cadre`` and ``g.db`` set, or send the visitor to the login page."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         cadre_id = session.get("cadre_id")
-        with runtime().Session() as db:
+        with current_runtime().Session() as db:
             cadre = db.get(Cadre, cadre_id) if cadre_id else None
             record = db.get(DashboardLogin, cadre_id) if cadre_id else None
             # A session from before a logout or a password change carries an old version: void.
@@ -67,13 +62,6 @@ def login_required(view):
             return view(*args, **kwargs)
 
     return wrapper
-
-
-def throttle(rt) -> Throttle:
-    """The process's login throttle (per phone and per client address)."""
-    if "login_throttle" not in rt.services:
-        rt.services["login_throttle"] = Throttle(rt.redis)
-    return rt.services["login_throttle"]
 
 
 @lru_cache(maxsize=1)
@@ -88,12 +76,12 @@ def login():
     error = None
     if request.method == "POST":
         phone, password = request.form.get("phone", "").strip()[:20], request.form.get("password", "")[:200]
-        limiter, addr = throttle(runtime()), request.remote_addr or "-"
+        limiter, addr = current_runtime().login_limiter, request.remote_addr or "-"
         wait = limiter.wait(phone, addr)
         if wait:
-            error = runtime().config["texts"]["dashboard_login_throttled"].format(seconds=wait)
+            error = current_runtime().config["texts"]["dashboard_login_throttled"].format(seconds=wait)
             return render_template("dashboard/login.html", error=error), 429, {"Retry-After": str(wait)}
-        with runtime().Session() as db:
+        with current_runtime().Session() as db:
             cadre = db.scalar(select(Cadre).where(Cadre.phone == phone, Cadre.active.is_(True)))
             login = db.get(DashboardLogin, cadre.id) if cadre is not None and cadre.role in ROLES else None
             # The same hash check whether or not the phone has a login: timing tells nothing.
@@ -107,7 +95,7 @@ def login():
                 target = request.args.get("next", "")
                 return redirect(target if target.startswith("/dashboard/") else url_for("dashboard.index"))
         limiter.failed(phone, addr)
-        error = runtime().config["texts"]["dashboard_login_failed"]
+        error = current_runtime().config["texts"]["dashboard_login_failed"]
     return render_template("dashboard/login.html", error=error), 401 if error else 200
 
 
@@ -116,7 +104,7 @@ def logout():
     """End every session of this login (a copied cookie dies with it), then forget this one."""
     cadre_id = session.get("cadre_id")
     if cadre_id:
-        with runtime().Session.begin() as db:
+        with current_runtime().Session.begin() as db:
             login = db.get(DashboardLogin, cadre_id)
             if login is not None and login.session_version == session.get("version"):
                 login.session_version += 1

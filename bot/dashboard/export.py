@@ -4,7 +4,7 @@ import io
 from datetime import timedelta
 from urllib.parse import quote
 
-from flask import Response, current_app, g
+from flask import Response, g
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
@@ -14,6 +14,7 @@ from bot.dashboard import bp, filters
 from bot.cases.permissions import not_about
 from bot.dashboard.auth import login_required
 from bot.reports.sheet_cells import csv_text, xlsx_row
+from bot.runtime import current_runtime
 from bot.timefmt import CHINA
 from models import Cadre, Case, CaseEvent, Township, Village
 from models.case import DONE
@@ -48,7 +49,7 @@ def ledger_rows(db, picked: filters.Filters):
              .order_by(Case.received_at, Case.id))
     if picked.category:
         query = query.where(Case.category == picked.category)
-    states = current_app.extensions["bot"].config["labels"]["states"]
+    states = current_runtime().config["labels"]["states"]
     local = lambda moment: moment.astimezone(CHINA).replace(tzinfo=None, microsecond=0) if moment else None
     for case, village, township, owner_name, verdict, reason, closed_at in db.execute(query).yield_per(1000):
         if verdict is None:  # cases entered without a ledger of verdicts (imports): their state tells

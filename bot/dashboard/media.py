@@ -45,7 +45,7 @@ def media(file_id: int):
 def signed_media(token: str):
     """One attachment by a signed, expiring link (what ``详情`` gives cadres in chat)."""
     runtime = current_app.extensions["bot"]
-    file_id = read_token(runtime.services, token, runtime.config["media"]["link_days"] * 86400)
+    file_id = read_token(runtime, token, runtime.config["media"]["link_days"] * 86400)
     if file_id is None:
         abort(404)
     with runtime.Session() as db:

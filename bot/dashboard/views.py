@@ -1,5 +1,5 @@
 """Dashboard pages: figures with charts, the overdue list, one case's ledger, chart images."""
-from flask import Response, abort, current_app, g, render_template
+from flask import Response, abort, g, render_template
 from sqlalchemy import select
 
 from bot.cases.permissions import excluded, in_scope
@@ -9,6 +9,7 @@ from bot.reports import charts, summaries
 from bot.reports.periods import weeks_back
 from bot.reports.rates import Tally, percent, tallies
 from bot.media.attachments import attachments
+from bot.runtime import current_runtime
 from models import Case, DiaryEntry, Inspection, Township, Village
 
 
@@ -32,7 +33,7 @@ def index():
     return render_template(
         "dashboard/index.html", f=picked, rows=rows, total=sum((t for _, t in rows), Tally()), percent=percent,
         overdue=summaries.overdue(db, picked.villages, picked.now, 20, g.cadre.id), choices=filters.choices(db, g.cadre),
-        categories=list(current_app.extensions["bot"].config.get("categories") or {}),
+        categories=list(current_runtime().config.get("categories") or {}),
         diaries=db.scalars(select(DiaryEntry).where(DiaryEntry.village_id.in_(picked.villages))
                            .order_by(DiaryEntry.at.desc()).limit(20)).all(),
         inspections=db.scalars(select(Inspection).where(Inspection.village_id.in_(picked.villages))
@@ -55,7 +56,7 @@ def case(number: str):
     found = g.db.scalar(select(Case).where(Case.number == number.upper()))
     if found is None or not in_scope(g.db, g.cadre, found.village_id) or excluded(g.cadre, found):
         abort(404)
-    config = current_app.extensions["bot"].config
+    config = current_runtime().config
     labels = config["labels"]
     return render_template("dashboard/case.html", case=found, labels=labels, attachments=attachments(g.db, found, labels),
                            history=history.entries(g.db, found.id, labels, config["roster"]["role_names"]))
@@ -71,7 +72,7 @@ def chart(kind: str):
         png = charts.rates_png(f"三率 {picked.period.label}", [name for name, _ in rows] or ["—"],
                                [[t.response_rate, t.resolve_rate, t.satisfaction_rate] for _, t in rows] or [[None] * 3])
     elif kind == "trend":
-        weeks = weeks_back(picked.now, current_app.extensions["bot"].config["summaries"]["trend_weeks"])
+        weeks = weeks_back(picked.now, current_runtime().config["summaries"]["trend_weeks"])
         points = [sum(tallies(g.db, w.start, w.end, picked.now, villages=picked.villages,
                               category=picked.category or None).values(), Tally()) for w in weeks]
         png = charts.trend_png("三率趋势（按周）", [f"{w.start.month}/{w.start.day}" for w in weeks],

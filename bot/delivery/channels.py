@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 
 import redis
 
-from bot.villages.station_day import CHINA
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +77,3 @@ def template_message(cfg: dict, kind: str, values: dict) -> tuple[str, dict]:
     data = {name: {"value": one_line(values.get(source) or "-")} for name, source in template["fields"].items()}
     return template["id"], data
 
-
-def china_time(moment: datetime) -> str:
-    """``2026-11-27 21:10`` in China time (16 characters: fits a template field)."""
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-
-
-def china_short(moment: datetime) -> str:
-    """``11月29日 14:00`` in China time, as reminders say it."""
-    local = moment.astimezone(CHINA)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"

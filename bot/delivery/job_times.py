@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 
 import redis
 
-from bot.delivery.pauses import clock
-from bot.timefmt import CHINA
+from bot.timefmt import CHINA, time_of_day
 
 LAST_KEY = "bot:jobs:last"  # hash: job name -> JSON {at, as_of, result}
 
@@ -31,7 +30,7 @@ def next_run(name: str, rules: dict, now: datetime, last: dict | None) -> dateti
         seconds = rules["relay_interval_seconds" if name == "relay" else "scan_interval_seconds"]
         since = datetime.fromisoformat(last["at"]) if last else now
         return max(since + timedelta(seconds=seconds), now)
-    at = clock(rules[{"station_eve": "station_eve_at", "followup": "followup_at",
+    at = time_of_day(rules[{"station_eve": "station_eve_at", "followup": "followup_at",
                       "weekly_summary": "weekly_summary_at"}[name]])
     local = now.astimezone(CHINA)
     moment = datetime.combine(local.date(), at, CHINA)

@@ -1,6 +1,5 @@
 """Background jobs on Redis with RQ: anything slow or outbound runs here, not in the webhook."""
 import redis
-from flask import current_app
 from rq import Queue, SimpleWorker
 
 QUEUE = "bot"
@@ -13,12 +12,7 @@ def queue_connection(url: str) -> redis.Redis:
 
 def get_queue(runtime) -> Queue:
     """The project's job queue."""
-    return Queue(QUEUE, connection=queue_connection(runtime.services["redis_url"]))
-
-
-def current_runtime():
-    """The Runtime of the app whose context a job runs in."""
-    return current_app.extensions["bot"]
+    return Queue(QUEUE, connection=queue_connection(runtime.redis_url))
 
 
 def run_worker(app, burst: bool = False) -> None:
@@ -27,5 +21,5 @@ def run_worker(app, burst: bool = False) -> None:
     with app.app_context():
         # SimpleWorker runs jobs in this process: no fork per job, so the database pool and
         # the jieba dictionary are loaded once.
-        worker = SimpleWorker([get_queue(runtime)], connection=queue_connection(runtime.services["redis_url"]))
+        worker = SimpleWorker([get_queue(runtime)], connection=queue_connection(runtime.redis_url))
         worker.work(burst=burst, with_scheduler=True)

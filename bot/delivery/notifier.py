@@ -10,16 +10,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 
-from bot.delivery import channels, webhooks
+from bot.delivery import channels, summary_push, webhooks
 from bot.delivery.channels import CUSTOMER_SERVICE, WECOM, Target
 from bot.delivery.errors import Outcome, backoff, classify, describe
-from bot.delivery.jobs import current_runtime
 from bot.delivery.pauses import pause, paused_until
 from bot.delivery.waiting import WAITING, too_old
 from bot.reports import summary_image
+from bot.runtime import current_runtime
+from bot.timefmt import stamp
 from bot.wechat.client import WeChatApi, WeChatApiError
-from bot.wechat.outbound import wechat_api
-from models import Cadre, Case, InboundMessage, Notification, Resident, utcnow
+from models import Cadre, Case, InboundMessage, Notification, Resident
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class _Push:
 
 def deliver(runtime, notification_id: int, attempt: int, now: datetime | None = None) -> str | None:
     """Try one claimed notification and record the result; returns its new state (None: not ours)."""
-    now = now or utcnow()
+    now = now or runtime.clock()
     cfg = runtime.config["notifications"]
     push = _load(runtime, notification_id, attempt, now, cfg)
     if push is None:
@@ -98,7 +98,7 @@ def _target(session, row: Notification) -> Target:
 
 def _attempt(runtime, push: _Push, now: datetime, cfg: dict) -> Outcome:
     """Try the planned channels in order, falling back as WeChat's answers allow."""
-    api = wechat_api(runtime)
+    api = runtime.wechat_api
     planned = channels.plan(push.target, now, cfg, api.has_wecom)
     if not planned:
         if push.target.kind == "cadre" and not too_old(push.row, now, cfg):
@@ -149,8 +149,8 @@ def _after_failure(verdict: str, error: str, attempts: int, now: datetime, cfg: 
 def _send(api: WeChatApi, channel: str, push: _Push, now: datetime, cfg: dict) -> None:
     """One call to WeChat on ``channel``."""
     row, target = push.row, push.target
-    if row.kind == summary_image.KIND:  # a chart: upload + image message (bot/reports/summary_image.py)
-        summary_image.send(api, channel, target, row, cfg)
+    if row.kind == summary_image.KIND:  # a chart: upload + image message
+        summary_push.send(api, channel, target, row, cfg)
     elif channel == WECOM:
         api.send_wecom_text(target.wecom_userid, row.content)
     elif channel == CUSTOMER_SERVICE:
@@ -159,7 +159,7 @@ def _send(api: WeChatApi, channel: str, push: _Push, now: datetime, cfg: dict) -
         texts = cfg["texts"]
         hint = texts.get(f"{row.kind}_hint", texts["template_hint"]).format(number=push.number) if push.number else ""
         values = {"title": row.title or row.content.splitlines()[0], "number": push.number,
-                  "time": channels.china_time(row.created_at), "hint": hint}
+                  "time": stamp(row.created_at), "hint": hint}
         template_id, data = channels.template_message(cfg, row.kind, values)
         api.send_template(target.openid, template_id, data)
 

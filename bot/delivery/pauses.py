@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 import redis
 
-from bot.villages.station_day import CHINA
+from bot.timefmt import CHINA, time_of_day
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +54,9 @@ def paused(client: redis.Redis, now: datetime) -> dict[str, datetime]:
     return {channel: until for channel, until in found.items() if until}
 
 
-def clock(value: str) -> time:
-    """``"22:00"`` from config as a time."""
-    hours, minutes = str(value).split(":")
-    return time(int(hours), int(minutes))
-
-
 def in_quiet_hours(now: datetime, cfg: dict) -> bool:
     """Whether ``now`` falls in the quiet hours (China time), which may span midnight."""
-    start, end = clock(cfg["quiet_hours"]["start"]), clock(cfg["quiet_hours"]["end"])
+    start, end = time_of_day(cfg["quiet_hours"]["start"]), time_of_day(cfg["quiet_hours"]["end"])
     moment = now.astimezone(CHINA).time()
     if start <= end:
         return start <= moment < end

@@ -18,11 +18,12 @@ import redis
 from rq import Queue
 from sqlalchemy import and_, case, or_, select, update
 
-from bot.delivery.jobs import QUEUE, current_runtime
+from bot.delivery.jobs import QUEUE
 from bot.delivery.pauses import in_quiet_hours
 from bot.delivery.waiting import expire as expire_waiting
 from bot.delivery.waiting import wake
-from models import Notification, utcnow
+from bot.runtime import current_runtime
+from models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def _enqueue(runtime, claims: list[tuple[int, int]], cfg: dict) -> None:
 
 def relay_once(runtime, now: datetime | None = None) -> int:
     """Move due rows onto the queue; returns how many (0 when Redis is down: they wait)."""
-    now = now or utcnow()
+    now = now or runtime.clock()
     cfg = runtime.config["notifications"]
     with runtime.Session.begin() as session:
         expire_waiting(session, now, cfg)
@@ -114,12 +115,12 @@ def relay_job(now: datetime | None = None) -> int:
 
 def kick(runtime) -> None:
     """Ask for a relay run soon (after a commit that wrote rows); never fails: rows just wait."""
-    if time.monotonic() < runtime.services.get("kick_down_until", 0.0):
+    if time.monotonic() < runtime.kick_down_until:
         return  # Redis failed moments ago: don't spend the webhook's seconds on it per message
     try:
         if runtime.redis.set(KICK_KEY, "1", nx=True, ex=KICK_TTL):
             Queue(QUEUE, connection=runtime.redis).enqueue(relay_job, result_ttl=0)
     except redis.RedisError as error:
-        runtime.services["kick_down_until"] = time.monotonic() + KICK_PAUSE
+        runtime.kick_down_until = time.monotonic() + KICK_PAUSE
         log.warning("relay kick skipped: Redis unavailable (%s); the periodic relay will send",
                     error.__class__.__name__)

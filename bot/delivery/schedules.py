@@ -7,23 +7,28 @@ Every job takes ``now`` so tests fire it at exact times. Quiet hours are the rel
 rows written at night are held there.
 """
 import functools
-import importlib
 import logging
 import time
 from datetime import datetime
 
 import redis
 from rq.cron import CronJob, CronScheduler
+from sqlalchemy import select
 
 from bot.cases.followup import followups
+from bot.cases.outbox import notify
 from bot.cases.overdue import overdue_ladder
 from bot.delivery import job_times
-from bot.delivery.jobs import QUEUE, current_runtime, queue_connection
-from bot.delivery.pauses import clock
+from bot.delivery.jobs import QUEUE, queue_connection
+from bot.delivery.pauses import paused
 from bot.delivery.relay import kick, relay_job
-from bot.villages.station_day import CHINA
+from bot.reports import summary_image
+from bot.reports.periods import week
+from bot.reports.weekly import weekly_text
+from bot.runtime import current_runtime
+from bot.timefmt import CHINA, time_of_day
 from bot.villages.station_eve import station_eve
-from models import utcnow
+from models import Cadre, Team, Village, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +42,7 @@ def _scan(write, now: datetime | None) -> int:
     """Run one reminder scan in a transaction and kick the relay when it wrote rows."""
     runtime = current_runtime()
     with runtime.Session.begin() as session:
-        count = write(session, runtime.config, now or utcnow())
+        count = write(session, runtime.config, now or runtime.clock())
     if count:
         log.info("%s: %d notifications written", write.__name__, count)
         kick(runtime)
@@ -50,7 +55,8 @@ def recorded(name: str):
     def decorator(job):
         @functools.wraps(job)
         def run(now: datetime | None = None):
-            as_of, client = now or utcnow(), current_runtime().redis
+            runtime = current_runtime()
+            as_of, client = now or runtime.clock(), runtime.redis
             try:
                 result = job(as_of)
             except Exception as error:
@@ -95,7 +101,7 @@ def co_report_job(now: datetime | None = None) -> int:
 
     runtime = current_runtime()
     with runtime.Session.begin() as session:
-        count = settle_expired(session, runtime.config, runtime.services["classifier"], now)
+        count = settle_expired(session, runtime.config, runtime.classifier, now)
     if count:
         log.info("co-report offers expired: %d filed as their own cases", count)
         kick(runtime)
@@ -104,24 +110,47 @@ def co_report_job(now: datetime | None = None) -> int:
 
 @recorded("weekly_summary")
 def weekly_summary_job(now: datetime | None = None) -> bool:
-    """Mondays from the configured hour: call the leaders' weekly summary once (a hook, see config)."""
+    """Mondays from the configured hour: write the leaders' weekly summary, once per Monday."""
     runtime = current_runtime()
-    now = now or utcnow()
+    now = now or runtime.clock()
     rules = runtime.config["notifications"]["schedules"]
     local = now.astimezone(CHINA)
-    if not rules["weekly_summary"] or local.weekday() != 0 or local.time() < clock(rules["weekly_summary_at"]):
+    if not rules["weekly_summary"] or local.weekday() != 0 or local.time() < time_of_day(rules["weekly_summary_at"]):
         return False
     key = WEEKLY_KEY.format(date=local.date().isoformat())
     if not runtime.redis.set(key, "1", nx=True, ex=8 * 86400):
         return False  # this Monday's summary already ran
-    module, _, name = rules["weekly_summary"].rpartition(".")
     try:
-        getattr(importlib.import_module(module), name)(runtime, now)
+        weekly_push(runtime, now)
     except BaseException:
         runtime.redis.delete(key)  # let the next run try again
         raise
     kick(runtime)
     return True
+
+
+def weekly_push(runtime, now: datetime) -> int:
+    """Write last week's 周报 for every active team leader (once per leader and week)."""
+    config, count = runtime.config, 0
+    with runtime.Session.begin() as session:
+        leaders = session.scalars(select(Cadre).where(Cadre.active.is_(True), Cadre.id.in_(
+            select(Team.leader_id).join(Village, Village.team_id == Team.id))).order_by(Cadre.id))
+        for leader in leaders:
+            villages = list(session.scalars(select(Village).join(Team, Team.id == Village.team_id)
+                                            .where(Team.leader_id == leader.id).order_by(Village.id)))
+            # On Monday morning the week to report is the one just finished.
+            period = week(now).previous()
+            text, chart = weekly_text(session, config, villages, now, period, paused(runtime.redis, now), leader.id)
+            source = f"weekly:{period.start.date().isoformat()}:{leader.id}"  # reruns write nothing new
+            title = config["texts"]["weekly_push_title"].format(period=period.label)
+            if summary_image.too_long(config, text):
+                row = summary_image.queue(session, config, leader, source, title, chart,
+                                          summary_image.dashboard_link(runtime))
+            else:
+                row = notify(session, source, leader, "weekly_summary", text, title=title)
+            count += row is not None
+    log.info("weekly summary: %d leaders", count)
+    return count
 
 
 def retrain_job(now: datetime | None = None) -> bool:
@@ -130,10 +159,10 @@ def retrain_job(now: datetime | None = None) -> bool:
     from bot.cases.retraining import retrain
 
     runtime = current_runtime()
-    now = now or utcnow()
+    now = now or runtime.clock()
     rule = (runtime.config.get("classifier") or {}).get("retrain") or {}
     local = now.astimezone(CHINA)
-    if not rule or local.weekday() != rule["weekday"] or local.time() < clock(rule["at"]):
+    if not rule or local.weekday() != rule["weekday"] or local.time() < time_of_day(rule["at"]):
         return False
     key = RETRAIN_KEY.format(date=local.date().isoformat())
     if not runtime.redis.set(key, "1", nx=True, ex=8 * 86400):
@@ -166,7 +195,7 @@ def run_scheduler(app, retry_seconds: float = 5.0) -> None:
     """Run the cron scheduler until stopped, starting it again whenever Redis comes back."""
     runtime = app.extensions["bot"]
     while True:  # not a schedule of our own: RQ's scheduler dies with its Redis connection
-        cron = CronScheduler(connection=queue_connection(runtime.services["redis_url"]))
+        cron = CronScheduler(connection=queue_connection(runtime.redis_url))
         register(cron, runtime.config)
         try:
             cron.start()  # returns on SIGINT/SIGTERM

@@ -61,11 +61,11 @@ def dashboard_logins(Session) -> str | None:
         return cadres[0].phone if cadres else None
 
 
-def import_demo_roster(Session, roster: Path) -> None:
+def import_demo_roster(Session, roster: Path, categories) -> None:
     """Load the demo roster through the project's importer (idempotent: a second run changes nothing)."""
     from bot.roster.importer import import_roster
 
-    import_roster(Session, roster)
+    import_roster(Session, roster, categories)
 
 
 def import_demo_knowledge(Session, source: Path) -> None:
@@ -111,7 +111,7 @@ def prepare(env: dict, roster: Path) -> str | None:
     try:
         check_schema(engine)
         Session = make_sessionmaker(engine)
-        import_demo_roster(Session, roster)
+        import_demo_roster(Session, roster, settings.config.get("categories") or {})
         import_demo_knowledge(Session, roster.parent / "knowledge.yaml")
         bound = bind_cadres(Session)
         login_phone = dashboard_logins(Session)

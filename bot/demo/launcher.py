@@ -18,7 +18,7 @@ from redis.retry import Retry
 
 from bot.demo.data import DEMO_PASSWORD
 from bot.demo.processes import ProcessDied, Processes
-from bot.settings import DEFAULT_CONFIG, ROOT, instance_path, read_config
+from bot.settings import DEFAULT_CONFIG, instance_path, read_config
 
 log = logging.getLogger(__name__)
 

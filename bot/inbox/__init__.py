@@ -2,5 +2,6 @@
 
 De-duplication (Redis first, the database's unique key behind it), rate limits, the ban list,
 and ``receive``: store the message and run its handler in one transaction. May import ``models``,
-``handlers`` (through the runtime's registry) and the spine; never the WeChat client.
+``handlers`` (through the runtime's registry), the relay's kick and the spine; never the WeChat
+client.
 """

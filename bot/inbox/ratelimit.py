@@ -40,20 +40,12 @@ class RateLimiter:
         return count <= self.per_minute
 
 
-def limiter(runtime) -> RateLimiter:
-    """The process's rate limiter, built on first use from config.yaml's ``abuse`` block."""
-    if "rate_limiter" not in runtime.services:
-        per_minute = (runtime.config.get("abuse") or {}).get("rate_limit_per_minute", 20)
-        runtime.services["rate_limiter"] = RateLimiter(runtime.redis, int(per_minute))
-    return runtime.services["rate_limiter"]
-
-
 def refusal(runtime, session, openid: str, now: datetime) -> str | None:
     """The short reply for a banned or too busy sender, or None to process the message."""
     texts = runtime.config["texts"]
     if is_banned(session, openid):
         return texts["banned"]
-    if not limiter(runtime).allow(openid, now):
+    if not runtime.rate_limiter.allow(openid, now):
         log.info("rate limited %s", openid)
         return texts["rate_limited"]
     return None

@@ -4,7 +4,7 @@ The stored ``InboundMessage`` and every change its handler makes commit together
 WeChat was answered for is never lost and a retry never acts twice.
 """
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -45,7 +45,7 @@ def receive(runtime, message: Message, now: datetime | None = None) -> str | Non
     claimed = runtime.dedupe.claim(key)
     if claimed is False:
         return runtime.dedupe.reply(key) or _stored_reply(runtime, key)
-    now = now or datetime.now(timezone.utc)
+    now = now or runtime.clock()
     try:
         reply = _process(runtime, message, now)
     except BaseException:
@@ -65,7 +65,7 @@ def _process(runtime, message: Message, now: datetime) -> str | None:
             if (refused := oversized(message, runtime.config)) is not None:
                 return refused
             sender = identify(session, message.sender, now)
-            context = Context(session, runtime.config, now, services=runtime.services)
+            context = Context(session, runtime.config, now, runtime=runtime)
             reply = fit(session, runtime.config, sender, message.dedupe_key,
                         runtime.registry.dispatch(message, sender, context))
             session.flush()  # the handler's rows go first: a failing one is the handler's failure

@@ -52,15 +52,15 @@ def signer(secret: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret, salt="media-link")
 
 
-def link_token(services: dict, file_id: int) -> str | None:
+def link_token(runtime, file_id: int) -> str | None:
     """A signed token for one file, or None when links are off (no dashboard secret)."""
-    sign = services.get("media_signer")
+    sign = runtime.media_signer
     return sign.dumps(file_id) if sign else None
 
 
-def read_token(services: dict, token: str, max_age_seconds: int) -> int | None:
+def read_token(runtime, token: str, max_age_seconds: int) -> int | None:
     """The file id a token names, if it is genuine and not expired."""
-    sign = services.get("media_signer")
+    sign = runtime.media_signer
     try:
         return int(sign.loads(token, max_age=max_age_seconds)) if sign else None
     except (BadSignature, ValueError, TypeError):

@@ -15,9 +15,9 @@ from sqlalchemy import and_, select, update
 
 from bot.cases import case_life
 from bot.delivery.errors import backoff
-from bot.delivery.jobs import QUEUE, current_runtime
+from bot.delivery.jobs import QUEUE
 from bot.media.store import media_store
-from bot.wechat.outbound import wechat_api
+from bot.runtime import current_runtime
 from models import Case, MediaFile, utcnow
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def fetch(runtime, file_id: int, attempt: int, now: datetime | None = None) -> s
         number = session.scalar(select(Case.number).where(Case.id == row.case_id))
         media_id, kind, received_at = row.media_id, row.kind, row.received_at
     try:
-        data, content_type = wechat_api(runtime).get_media(media_id)
+        data, content_type = runtime.wechat_api.get_media(media_id)
         key = f"{number}/{file_id}-{kind}.{EXTENSIONS.get(content_type, 'bin')}"
         media_store(runtime).put(key, data, content_type)
     except Exception as error:  # WeChat, the network or the store: retried, and recorded at the end

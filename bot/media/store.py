@@ -53,10 +53,12 @@ class S3Store:
 
 
 def media_store(runtime):
-    """The process's store, built once from the settings."""
-    if "media_store" not in runtime.services:
-        settings = runtime.settings
-        runtime.services["media_store"] = (
-            S3Store(settings.media_s3_bucket, settings.media_s3_endpoint_url) if settings.media_s3_bucket
-            else LocalStore(settings.instance_path / "media"))
-    return runtime.services["media_store"]
+    """The process's store (runtime.media_store, built on first use)."""
+    return runtime.media_store
+
+
+def build_store(settings):
+    """The store the settings name: an S3 bucket if one is configured, else files under instance/."""
+    if settings.media_s3_bucket:
+        return S3Store(settings.media_s3_bucket, settings.media_s3_endpoint_url)
+    return LocalStore(settings.instance_path / "media")

@@ -111,11 +111,6 @@ def _roll_up(per_village, by: str):
     return query.group_by(group)
 
 
-def total(session, start: datetime, end: datetime, now: datetime, **filters) -> Tally:
-    """One tally over everything the filters select."""
-    return sum(tallies(session, start, end, now, by="village", **filters).values(), Tally())
-
-
 def percent(rate: float | None) -> str:
     """A rate as ``87%`` (``—`` when undefined)."""
     return "—" if rate is None else f"{rate * 100:.0f}%"

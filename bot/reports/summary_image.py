@@ -2,22 +2,21 @@
 
 Handlers call ``fit``: a summary within the limit is the reply itself; a longer one becomes an
 ``image_summary`` notification (chart data, caption, link as JSON) and a short reply. The
-notifier's worker calls ``send``, which renders the chart, uploads it and sends the image.
+worker delivers it (``bot/delivery/summary_push.py``): renders the chart, uploads it, sends the image.
 """
 import json
 import logging
 
 from bot.cases.outbox import notify
-from bot.delivery import channels
 
 log = logging.getLogger(__name__)
 
 KIND = "image_summary"
 
 
-def dashboard_link(services: dict, path: str = "") -> str:
+def dashboard_link(runtime, path: str = "") -> str:
     """The public dashboard URL (``DASHBOARD_URL``), or its path when that is not configured."""
-    return (services.get("dashboard_url") or "").rstrip("/") + "/dashboard/" + path.lstrip("/")
+    return runtime.dashboard_url.rstrip("/") + "/dashboard/" + path.lstrip("/")
 
 
 def too_long(config: dict, text: str) -> bool:
@@ -29,7 +28,7 @@ def fit(context, cadre, key: str, title: str, text: str, chart: dict, path: str 
     """The reply for a summary: itself if short enough, else a pointer to the chart on its way."""
     if not too_long(context.config, text):
         return text
-    link = dashboard_link(context.services, path)
+    link = dashboard_link(context.runtime, path)
     queue(context.session, context.config, cadre, f"summary:{key}:{cadre.id}:{int(context.now.timestamp())}",
           title, chart, link)
     return context.text("summary_image", title=title, link=link)
@@ -40,24 +39,6 @@ def queue(session, config: dict, cadre, source: str, title: str, chart: dict, li
     caption = config["texts"]["summary_image_caption"].format(title=title, link=link)
     content = json.dumps({"chart": chart, "caption": caption, "link": link}, ensure_ascii=False)
     return notify(session, source, cadre, KIND, content, title=title)
-
-
-def send(api, channel: str, target, row, cfg: dict) -> None:
-    """Deliver one image_summary: the image where WeChat allows it, else the caption with the link."""
-    from bot.reports.charts import render  # matplotlib loads only in processes that draw
-
-    payload = json.loads(row.content)
-    if channel == channels.CUSTOMER_SERVICE:
-        media_id = api.upload_image(render(payload["chart"]), filename="summary.png")
-        api.send_image(target.openid, media_id)
-        api.send_text(target.openid, payload["caption"])
-    elif channel == channels.WECOM:
-        api.send_wecom_text(target.wecom_userid, payload["caption"])
-    else:  # a template message cannot carry an image: its link opens the dashboard
-        values = {"title": row.title, "number": "", "time": channels.china_time(row.created_at),
-                  "hint": payload["link"]}
-        template_id, data = channels.template_message(cfg, row.kind, values)
-        api.send_template(target.openid, template_id, data, url=payload["link"])
 
 
 def clip(config: dict, lines: list[str], link: str) -> str:

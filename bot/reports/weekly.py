@@ -1,20 +1,15 @@
-"""The leaders' weekly summary (周报): composed for chat, and pushed every Monday morning."""
-import logging
+"""The leaders' weekly summary (周报), composed for chat and for the Monday push (bot/delivery/schedules.py)."""
 from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.cases.outbox import notify
 from bot.cases.permissions import village_scope
-from bot.delivery.pauses import paused
-from bot.reports import summaries, summary_image
+from bot.reports import summaries
 from bot.reports.periods import Period, week
 from bot.reports.rates import Tally, percent, tallies
 from bot.roster.names import name_key, village_keys
 from bot.timefmt import short
-from models import Cadre, Team, Village
-
-log = logging.getLogger(__name__)
+from models import Cadre, Village
 
 
 def _text(config: dict, name: str, **values) -> str:
@@ -88,27 +83,3 @@ def scope_villages_named(session, cadre: Cadre, text: str) -> list[Village]:
     """The cadre's villages whose name or alias matches ``text`` (with or without 村/社区)."""
     key = name_key(text)
     return [v for v in scope_villages(session, cadre) if key and key in village_keys(v.name, v.aliases or [])]
-
-
-def weekly_push(runtime, now: datetime) -> int:
-    """Write this week's 周报 for every active team leader (once per leader and week)."""
-    config, count = runtime.config, 0
-    with runtime.Session.begin() as session:
-        leaders = session.scalars(select(Cadre).where(Cadre.active.is_(True), Cadre.id.in_(
-            select(Team.leader_id).join(Village, Village.team_id == Team.id))).order_by(Cadre.id))
-        for leader in leaders:
-            villages = list(session.scalars(select(Village).join(Team, Team.id == Village.team_id)
-                                            .where(Team.leader_id == leader.id).order_by(Village.id)))
-            # On Monday morning the week to report is the one just finished.
-            period = week(now).previous()
-            text, chart = weekly_text(session, config, villages, now, period, paused(runtime.redis, now), leader.id)
-            source = f"weekly:{period.start.date().isoformat()}:{leader.id}"  # reruns write nothing new
-            title = _text(config, "weekly_push_title", period=period.label)
-            if summary_image.too_long(config, text):
-                row = summary_image.queue(session, config, leader, source, title, chart,
-                                          summary_image.dashboard_link(runtime.services))
-            else:
-                row = notify(session, source, leader, "weekly_summary", text, title=title)
-            count += row is not None
-    log.info("weekly summary: %d leaders", count)
-    return count

@@ -3,20 +3,21 @@
 Read it from YAML or Excel, import it into the database, export it back; the cadres' invite
 codes. May import ``models`` and the spine.
 """
+from collections.abc import Collection
 from pathlib import Path
 
 from bot.roster.rows import Roster, RosterError
 
 
-def read_roster(path: str | Path) -> Roster:
-    """Read a roster file, choosing the format by its suffix (.yaml/.yml or .xlsx)."""
+def read_roster(path: str | Path, categories: Collection[str]) -> Roster:
+    """Read a roster file (format by suffix: .yaml/.yml or .xlsx); cadres' categories must be in ``categories``."""
     from bot.roster import xlsx_format, yaml_format
 
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
-        return yaml_format.read(path)
+        return yaml_format.read(path, categories)
     if path.suffix.lower() == ".xlsx":
-        return xlsx_format.read(path)
+        return xlsx_format.read(path, categories)
     raise RosterError([f"{path.name}: unknown format (use .yaml, .yml or .xlsx)"])
 
 

@@ -1,9 +1,9 @@
 """Field checks shared by the YAML and Excel readers: raw values in, typed rows and errors out."""
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 
 from bot.roster.rows import KINDS, PersonRow, TownshipRow, VillageRow, Where
-from bot.settings import read_config
 
 HALVES = {"morning": "morning", "afternoon": "afternoon", "上午": "morning", "下午": "afternoon"}
 TRUE, FALSE = {"true", "yes", "1", "是", "y"}, {"false", "no", "0", "否", "n", ""}
@@ -16,10 +16,10 @@ PERSON_FIELDS = {"name", "position", "phone", "wechat", "wecom_userid", "categor
 class Cleaner:
     """Checks raw cell values into typed ones, collecting errors rather than stopping at the first."""
 
-    def __init__(self, categories: set[str] | None = None) -> None:
+    def __init__(self, categories: Collection[str]) -> None:
         self.errors: list[str] = []
         # A cadre's categories must be configured ones, or routing would silently never reach them.
-        self.categories = set(read_config().get("categories") or {}) if categories is None else categories
+        self.categories = set(categories)
 
     def fail(self, where: Where, name: str, problem: str):
         self.errors.append(where.error(name, problem))

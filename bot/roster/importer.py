@@ -80,9 +80,12 @@ def apply_plan(session, plan: Plan) -> Counter:
     return counts
 
 
-def import_roster(Session, path: str | Path, dry_run: bool = False) -> Counter:
-    """Import ``path`` in one transaction (rolled back for a dry run); raise RosterError on any error."""
-    plan = make_plan(read_roster(path))
+def import_roster(Session, path: str | Path, categories, dry_run: bool = False) -> Counter:
+    """Import ``path`` in one transaction (rolled back for a dry run); raise RosterError on any error.
+
+    ``categories`` are the configured ones: a cadre's categories must be among them.
+    """
+    plan = make_plan(read_roster(path, categories))
     with Session() as session:  # leaving it uncommitted rolls everything back
         counts = apply_plan(session, plan)
         if not dry_run:

@@ -39,13 +39,13 @@ def _rows(book, file: str, sheet: str, clean: Cleaner):
         yield {name: value for name, value in zip(header, values) if name}, Where(file, sheet, number)
 
 
-def read(path: Path) -> Roster:
+def read(path: Path, categories) -> Roster:
     """Read and check an Excel roster; raise RosterError listing every bad cell."""
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError):
         raise RosterError([f"{path.name}: not a readable .xlsx workbook"]) from None
-    clean, roster = Cleaner(), Roster()
+    clean, roster = Cleaner(categories), Roster()
     try:
         for raw, where in _rows(book, path.name, "townships", clean):
             roster.townships.append(clean.township(raw, where))

@@ -37,9 +37,9 @@ def _load(path: Path) -> dict:
 class _Reader:
     """Walks the nested YAML and emits flat rows, each with the path and line it came from."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, categories) -> None:
         self.file = path.name
-        self.clean = Cleaner()
+        self.clean = Cleaner(categories)
         self.roster = Roster()
 
     def entries(self, parent: dict, key: str, path: str):
@@ -110,9 +110,9 @@ class _Reader:
         return self.roster
 
 
-def read(path: Path) -> Roster:
+def read(path: Path, categories) -> Roster:
     """Read and check a YAML roster; raise RosterError listing every bad field."""
-    return _Reader(path).read(_load(path))
+    return _Reader(path, categories).read(_load(path))
 
 
 def _person(row) -> dict:

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from sqlalchemy import select
 from wechatpy.exceptions import WeChatClientException
 
+from bot.runtime import current_runtime
 from bot.simulator import messages
 from bot.simulator.personas import personas, wecom_openids
 from bot.simulator.phone import Phone, PhoneError, WeComPhone
@@ -24,19 +25,15 @@ bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024  # a phone photo; the webhook's own limit stays as configured
 
 
-def _runtime():
-    return current_app.extensions["bot"]
-
-
 def _tools() -> dict:
     """The simulator's phone, API client and fake's address, built once per app."""
     tools = current_app.extensions.get("simulator")
     if tools is None:
-        settings = _runtime().settings
+        settings = current_runtime().settings
         tools = current_app.extensions["simulator"] = {
             "phone": Phone(current_app.config["SIMULATOR_WEBHOOK"], settings.wechat_token,
                            settings.wechat_aes_key, settings.wechat_app_id),
-            "api": WeChatApi.from_settings(settings, _runtime().redis),
+            "api": WeChatApi.from_settings(settings, current_runtime().redis),
             "fake": settings.wechat_api_base_url,
             # Cadres with a WeCom id answer in WeCom, through /wecom, when its callback is configured.
             "wecom": WeComPhone(current_app.config["SIMULATOR_WEBHOOK"].removesuffix("/wechat") + "/wecom",
@@ -62,7 +59,7 @@ def healthz():
 @bp.get("/api/personas")
 def list_personas():
     """Villages, cadres and residents one can play."""
-    with _runtime().Session() as session:
+    with current_runtime().Session() as session:
         return jsonify(personas(session))
 
 
@@ -94,7 +91,7 @@ def _upload(api: WeChatApi, image: bytes) -> str:
 
 def _wecom_userid(openid: str) -> str | None:
     """The WeCom id of the cadre playing ``openid``, if the roster gives one."""
-    with _runtime().Session() as session:
+    with current_runtime().Session() as session:
         return session.scalar(select(Cadre.wecom_userid).where(Cadre.openid == openid, Cadre.active.is_(True)))
 
 
@@ -116,8 +113,8 @@ def pushes():
     """Messages the bot pushed since ``since`` (the fake's record number), as phones would show them."""
     since = request.args.get("since", default=0, type=int)
     records = requests.get(_tools()["fake"] + "_fake/messages", params={"since": since}, timeout=5).json()
-    templates = _runtime().config.get("notifications", {}).get("templates", {})
-    with _runtime().Session() as session:
+    templates = current_runtime().config.get("notifications", {}).get("templates", {})
+    with current_runtime().Session() as session:
         shown = delivered(records, templates, lambda ids: wecom_openids(session, ids))
     last = max((r["seq"] for r in records), default=since)
     return jsonify(last=last, pushes=shown)

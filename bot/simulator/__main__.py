@@ -13,9 +13,7 @@ log = logging.getLogger(__name__)
 
 def _warm_up(app) -> None:
     """Load jieba's dictionary now, so a visitor's first message is not the slow one."""
-    classifier = app.extensions["bot"].services.get("classifier")
-    if classifier is not None:
-        classifier.classify("村口的路坏了")
+    app.extensions["bot"].classifier.classify("村口的路坏了")
 
 
 def main(argv: list[str] | None = None) -> None:

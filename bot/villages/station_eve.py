@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.cases.outbox import notify
-from bot.delivery.pauses import clock
-from bot.villages.station_day import CHINA, NoStationDay, next_station_day
+from bot.timefmt import CHINA, time_of_day
+from bot.villages.station_day import NoStationDay, next_station_day
 from models import Cadre, Case, Village
 
 MAX_LINES = 30  # a longer list is cut; 详情/进度 commands show the rest
@@ -19,7 +19,7 @@ def station_eve(session, config: dict, now: datetime) -> int:
     """From the eve's hour on, tell each team whose station day is tomorrow; returns rows written."""
     rules = config["notifications"]["schedules"]
     local = now.astimezone(CHINA)
-    if local.time() < clock(rules["station_eve_at"]):
+    if local.time() < time_of_day(rules["station_eve_at"]):
         return 0
     tomorrow = local.date() + timedelta(days=1)
     told = 0

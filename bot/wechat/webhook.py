@@ -1,17 +1,14 @@
 """The webhook WeChat calls: ``GET /wechat`` for the handshake, ``POST /wechat`` for messages."""
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from bot.inbox.receive import receive
+from bot.runtime import current_runtime
 from bot.wechat.protocol import Rejected
 
 log = logging.getLogger(__name__)
 bp = Blueprint("gateway", __name__)
-
-
-def _runtime():
-    return current_app.extensions["bot"]
 
 
 def _refuse(error: Rejected) -> Response:
@@ -23,7 +20,7 @@ def _refuse(error: Rejected) -> Response:
 def handshake():
     """Echo ``echostr`` when the signature is WeChat's."""
     try:
-        return Response(_runtime().protocol.handshake(request.args), mimetype="text/plain")
+        return Response(current_runtime().protocol.handshake(request.args), mimetype="text/plain")
     except Rejected as error:
         return _refuse(error)
 
@@ -31,7 +28,7 @@ def handshake():
 @bp.post("/wechat")
 def incoming():
     """Verify, parse, de-duplicate and answer one pushed message."""
-    runtime = _runtime()
+    runtime = current_runtime()
     if (request.content_length or 0) > runtime.config["wechat"]["max_body_bytes"]:
         return _refuse(Rejected(413, "body too large"))
     try:

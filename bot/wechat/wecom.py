@@ -85,11 +85,11 @@ def wecom_protocol(runtime) -> WeComProtocol | None:
     settings = runtime.settings
     if not (settings.wecom_corp_id and settings.wecom_token and settings.wecom_aes_key):
         return None
-    if "wecom_protocol" not in runtime.services:
-        runtime.services["wecom_protocol"] = WeComProtocol(
+    if runtime.wecom_protocol is None:  # built on first use
+        runtime.wecom_protocol = WeComProtocol(
             settings.wecom_token, settings.wecom_aes_key, settings.wecom_corp_id,
             runtime.config["wechat"]["timestamp_tolerance_seconds"])
-    return runtime.services["wecom_protocol"]
+    return runtime.wecom_protocol
 
 
 def _refuse(error: Rejected) -> Response:

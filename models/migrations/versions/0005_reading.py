@@ -6,7 +6,6 @@ Revises: 0004_classifier
 from alembic import op
 import sqlalchemy as sa
 
-from models.base import UTCDateTime
 
 revision = "0005_reading"
 down_revision = "0004_classifier"
@@ -34,7 +33,7 @@ def upgrade() -> None:
         sa.Column("answer", sa.Text(), nullable=False),
         sa.Column("words", sa.JSON(), nullable=False),
         sa.Column("hits", sa.Integer(), nullable=False),
-        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_entry")),
     )
     with op.batch_alter_table("knowledge_entry", schema=None) as batch_op:

@@ -5,7 +5,6 @@ Revises: 0005_reading
 """
 from alembic import op
 import sqlalchemy as sa
-import models.base
 
 revision = "0006_api"
 down_revision = "0005_reading"
@@ -22,7 +21,7 @@ def upgrade() -> None:
         sa.Column("county", sa.String(length=64), nullable=False),
         sa.Column("can_write", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_client")),
         sa.UniqueConstraint("key_hash", name=op.f("uq_api_client_key_hash")),
         sa.UniqueConstraint("name", name=op.f("uq_api_client_name")),
@@ -35,7 +34,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("caller_name", sa.String(length=64), nullable=False),
         sa.Column("caller_phone", sa.String(length=20), nullable=False),
-        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_api_request_case_id_case")),
         sa.ForeignKeyConstraint(["client_id"], ["api_client.id"], name=op.f("fk_api_request_client_id_api_client")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_request")),
@@ -51,7 +50,7 @@ def upgrade() -> None:
         sa.Column("url", sa.Text(), nullable=False),
         sa.Column("secret", sa.String(length=64), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["client_id"], ["api_client.id"],
                                 name=op.f("fk_webhook_subscriber_client_id_api_client")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_subscriber")),

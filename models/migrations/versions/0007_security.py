@@ -6,7 +6,6 @@ Revises: 0006_api
 from alembic import op
 import sqlalchemy as sa
 
-from models.base import UTCDateTime
 
 revision = "0007_security"
 down_revision = "0006_api"
@@ -21,7 +20,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("media", sa.JSON(), nullable=False),
-        sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"], name=op.f("fk_co_report_offer_case_id_case")),
         sa.ForeignKeyConstraint(["resident_id"], ["resident.id"], name=op.f("fk_co_report_offer_resident_id_resident")),
         sa.PrimaryKeyConstraint("resident_id", name=op.f("pk_co_report_offer")),
