@@ -6,10 +6,13 @@ only and the first 60 characters of the body, and on the hand-written Cantonese 
 (bot/cases/data/cantonese.csv); coverage and accuracy of ours at confidence thresholds (below the
 threshold a case is 待分类); then single-message latency at 60 and 420 characters, normalisation and
 jieba included, beside the baseline's in the same run.
-Run: python bench/classify.py [--model FILE]  (FILE: a model trained by training.train on the split's
-training rows, e.g. by `python -m bot classifier train`, to skip the training here)
+Run: python bench/classify.py [--model FILE] [--profile]  (FILE: a model trained by training.train on
+the split's training rows, e.g. by `python -m bot classifier train`, to skip the training here;
+--profile adds cProfile's summary of classifying the 420-character messages)
 """
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -49,6 +52,7 @@ def latency(fn, texts) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a trained model file (default: train one here)")
+    parser.add_argument("--profile", action="store_true", help="print cProfile's summary at 420 characters")
     args = parser.parse_args()
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
@@ -107,9 +111,16 @@ def main() -> None:
         mean, p95 = latency(ours.classify, texts)
         b_mean, b_p95 = latency(lambda t: base_svc.predict(base_vec.transform([words(t)])), texts)
         j_mean, _ = latency(lambda t: clf._JIEBA.lcut(t, HMM=False), texts)
+        n_mean, _ = latency(normalise, texts)
         print(f"{name:<10} ours mean {mean:.3f} ms p95 {p95:.3f} ms | tfidf+svc mean {b_mean:.3f} ms "
-              f"p95 {b_p95:.3f} ms | ours/baseline {mean / b_mean:.2f} | jieba alone {j_mean:.3f} ms "
+              f"p95 {b_p95:.3f} ms | jieba alone {j_mean:.3f} ms | normalise alone {n_mean:.3f} ms "
               f"({len(texts)} messages)")
+        print(f"{'':<10} ours/baseline {mean / b_mean:.2f} | ours/jieba {mean / j_mean:.2f} | "
+              f"normalise/jieba {n_mean / j_mean:.2f}")
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(lambda: [ours.classify(t) for t in long_texts])
+        pstats.Stats(profile).sort_stats("tottime").print_stats(12)
     print(f"total {time.perf_counter() - started:.0f}s")
 
 

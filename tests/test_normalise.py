@@ -15,6 +15,9 @@ from bot.reading.normalise import normalise
         ("你哋係咪唔理我哋", "你们是不是不理我们"),
         ("而家喺村口等緊", "现在在村口等紧"),
         ("乜嘢時候俾錢", "什么时候给钱"),
+        ("隔離工廠好嘈，瞓唔着", "隔离工厂好吵,睡不着"),
+        ("條路啲燈壞晒", "条路些灯全坏了"),
+        ("間廠執笠咗仲冇出糧", "间厂倒闭了还没有发工资"),
     ],
 )
 def test_cantonese_and_traditional_read_as_mandarin(written, read):
@@ -35,7 +38,7 @@ def test_full_width_forms_and_spaces_fold(written, read):
 
 @pytest.mark.parametrize(
     "text",
-    ["联系卡", "沒關係", "劳动仲裁的结果", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
+    ["联系卡", "沒關係", "劳动仲裁的结果", "企业晒谷场整个被占", "噪音嘈杂", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
 )
 def test_mandarin_words_sharing_characters_stay_as_they_are(text):
     # 系/边/点/仲 are Cantonese only inside the phrases mapped; in Mandarin words they stay.
@@ -45,3 +48,24 @@ def test_mandarin_words_sharing_characters_stay_as_they_are(text):
 def test_empty_and_none_read_as_empty():
     assert normalise("") == ""
     assert normalise(None) == ""
+
+
+def test_simplified_text_is_left_alone_and_every_traditional_character_still_converts():
+    # normalise skips OpenCC for text with no character t2s would change: the skip must never
+    # miss one, so each single-character entry of OpenCC's dictionary converts as OpenCC does.
+    import os
+
+    import opencc
+
+    t2s = opencc.OpenCC("t2s")
+    folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
+    with open(os.path.join(folder, "TSCharacters.txt"), encoding="utf-8") as f:
+        chars = [line.split("\t")[0] for line in f if line.strip()]
+    # Cantonese particles map on to Mandarin afterwards; compare the others
+    from bot.reading.normalise import CANTONESE
+
+    chars = [c for c in chars if t2s.convert(c) not in CANTONESE and c != "係"]
+    assert len(chars) > 2500
+    wrong = [c for c in chars if normalise(f"一{c}一") != f"一{t2s.convert(c)}一"]
+    assert not wrong
+    assert normalise("我们村的路坏了很久没人修") == "我们村的路坏了很久没人修"

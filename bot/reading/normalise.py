@@ -1,6 +1,7 @@
 """One form of a message for reading: NFKC, simplified characters, Cantonese put in Mandarin."""
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -30,6 +31,12 @@ CANTONESE = {
     "搞掂": "搞定", "老细": "老板", "隔篱屋": "隔壁家", "隔离屋": "隔壁家", "隔篱": "隔壁", "幅地": "块地",
     "人工": "工钱", "禾": "稻", "生晒虫": "全生虫", "差佬": "警察", "后生仔": "年轻人", "细路": "小孩",
     "喇": "了", "嘞": "了", "㗎": "", "喎": "", "啩": "",
+    # complaint words: 晒/企/整/仲 are common Mandarin characters, so only their Cantonese phrases
+    "瞓": "睡", "嘈": "吵", "嘈杂": "嘈杂", "执笠": "倒闭", "污糟": "脏", "水浸": "水淹", "塞车": "堵车",
+    "坏晒": "全坏了", "烂晒": "全烂了", "冇晒": "全没有了", "死晒": "全死了", "臭晒": "全臭了", "塞晒": "全堵了",
+    "仲是": "还是", "仲喺": "还在", "仲冇": "还没有", "企喺": "站在",
+    "整烂": "弄坏", "整坏": "弄坏", "整返好": "修好", "整番好": "修好",
+    "出粮": "发工资", "返学": "上学", "街市": "市场", "晏昼": "下午", "朝早": "早上",
 }
 _CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, CANTONESE), key=len, reverse=True)))
 # 係 ("is") becomes 系 in simplified script, where 系 is mostly 系统/联系; read it before t2s.
@@ -38,21 +45,59 @@ _HAI_RE = re.compile("(?<![關关])係")
 _SPACES_RE = re.compile(r"\s+")
 
 
+# The first characters of the Cantonese keys: a text with none of them skips the pattern.
+_CANTONESE_FIRST = frozenset(key[0] for key in CANTONESE)
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
     """The traditional → simplified converter, built once."""
     return opencc.OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional() -> frozenset[str]:
+    """Every character that t2s may change, read from OpenCC's own dictionaries: a text with none
+    of them converts to itself, so the (pure-Python, slow) conversion is skipped for it."""
+    folder = os.path.join(os.path.dirname(opencc.__file__), "dictionary")
+
+    def pairs(name: str):
+        """(key, the value OpenCC uses: the first) of a dictionary of config/t2s.json's chain."""
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            for line in f:
+                key, _, values = line.rstrip("\n").partition("\t")
+                yield key, values.split(" ")[0]
+
+    chars = {key for key, value in pairs("TSCharacters.txt") if key != value}
+    for key, value in pairs("TSPhrases.txt"):
+        # a phrase holding a character converted anyway never decides alone (么麼 → 幺麽 needs 麼)
+        if chars.isdisjoint(key):
+            chars.update(key if len(key) != len(value) else (a for a, b in zip(key, value) if a != b))
+    return frozenset(chars)
+
+
+def _simplified(text: str) -> str:
+    """``text`` in simplified characters; OpenCC runs only when a character may change."""
+    return text if _traditional().isdisjoint(text) else _convert(text)
+
+
+@lru_cache(maxsize=1024)
+def _convert(text: str) -> str:
+    """OpenCC's t2s conversion (cached: the same chat messages and commands recur)."""
+    return _t2s().convert(text)
+
+
 def simplified(text: str) -> str:
     """NFKC (full-width digits, letters, colons and spaces) and simplified characters; lengths kept."""
-    return _t2s().convert(unicodedata.normalize("NFKC", text or ""))
+    return _simplified(unicodedata.normalize("NFKC", text or ""))
 
 
 def normalise(text: str) -> str:
     """The text as the reading step sees it: NFKC, simplified, Cantonese in Mandarin, spaces collapsed."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = _HAI_RE.sub("是", text)
-    text = _t2s().convert(text)
-    text = _CANTONESE_RE.sub(lambda m: CANTONESE[m.group(0)], text)
+    if "係" in text:
+        text = _HAI_RE.sub("是", text)
+    text = _simplified(text)
+    if not _CANTONESE_FIRST.isdisjoint(text):
+        text = _CANTONESE_RE.sub(lambda m: CANTONESE[m.group(0)], text)
     return _SPACES_RE.sub(" ", text).strip()
