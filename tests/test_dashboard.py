@@ -249,3 +249,18 @@ def test_the_case_history_reads_in_chinese(client, runtime, dashboard_world):
     for raw in ("receive", "assign", "start", "reclassify", "resident", "system", "transferred"):
         assert raw not in cells and not any(raw in cell for cell in cells), raw
     assert "原类别：" in ledger and "新类别：城乡建设" in ledger
+
+
+def test_the_index_gives_each_cadre_the_three_rates(client, runtime, dashboard_world):
+    with runtime.Session() as session:
+        farm = session.get(Cadre, session.scalar(select(Case.owner_id).where(
+            Case.number == dashboard_world["cases"]["D"])))
+    login(client, dashboard_world["phones"]["leader"])
+    page = get(client, "/dashboard/?period=365d").text
+    table = page[page.index('id="cadres"'):page.index("</table>", page.index('id="cadres"'))]
+    rows = {cells[0]: cells[1:] for cells in (re.findall(r"<td[^>]*>([^<]*)</td>", row)
+                                              for row in table.split("<tr>")) if cells}
+    # C (reopened, past its limit) and D (confirmed after a reopening): both answered in time, one
+    # resolved, one satisfied of the two that got a verdict.
+    assert rows[farm.name][1:6] == ["2", "100%", "50%", "50%", "1"]
+    assert dashboard_world["phones"]["leader"] not in table  # names and positions, no phones

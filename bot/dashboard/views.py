@@ -10,7 +10,7 @@ from bot.reports.periods import weeks_back
 from bot.reports.rates import Tally, percent, tallies
 from bot.media.attachments import attachments
 from bot.runtime import current_runtime
-from models import Case, DiaryEntry, Inspection, Township, Village
+from models import Cadre, Case, DiaryEntry, Inspection, Township, Village
 
 
 def _rows(db, picked: filters.Filters) -> list[tuple[str, Tally]]:
@@ -24,14 +24,23 @@ def _rows(db, picked: filters.Filters) -> list[tuple[str, Tally]]:
             for row in db.scalars(select(model).where(model.id.in_(ids)).order_by(model.id))]
 
 
+def _cadre_rows(db, picked: filters.Filters) -> list[tuple[Cadre, Tally]]:
+    """Per-cadre tallies of the filtered period: the cadres who handle the cases in scope."""
+    found = tallies(db, picked.period.start, picked.period.end, picked.now, by="cadre", villages=picked.villages,
+                    category=picked.category or None)
+    people = db.scalars(select(Cadre).where(Cadre.id.in_(found)).order_by(Cadre.id)).all() if found else []
+    return [(person, found[person.id]) for person in people]
+
+
 @bp.route("/")
 @login_required
 def index():
-    """Figures, charts, overdue cases, diaries and inspections for the chosen filters."""
+    """Figures (per village and per cadre), charts, overdue cases, diaries and inspections for the chosen filters."""
     db, picked = g.db, filters.parse(g.db, g.cadre)
     rows = _rows(db, picked)
     return render_template(
         "dashboard/index.html", f=picked, rows=rows, total=sum((t for _, t in rows), Tally()), percent=percent,
+        cadre_rows=_cadre_rows(db, picked),
         overdue=summaries.overdue(db, picked.villages, picked.now, 20, g.cadre.id), choices=filters.choices(db, g.cadre),
         categories=list(current_runtime().config.get("categories") or {}),
         diaries=db.scalars(select(DiaryEntry).where(DiaryEntry.village_id.in_(picked.villages))
