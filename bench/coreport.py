@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bot.cases.filing import overlap, words as _words  # noqa: E402
+from bot.cases.filing import words as _words  # noqa: E402
 from bot.cases.same_problem import report, same_problem  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -106,7 +106,7 @@ def build_pairs(rows, count: int, seed: int = 7) -> list[tuple[str, str, bool]]:
 def old_rule(a: str, b: str) -> bool:
     """The rule before this change: two shared words, 60 % of the smaller set."""
     wa, wb = set(words(a)), set(words(b))
-    return len(wa & wb) >= 2 and overlap(wa, wb) >= 0.6
+    return bool(wa and wb) and len(wa & wb) >= 2 and len(wa & wb) / min(len(wa), len(wb)) >= 0.6
 
 
 def new_rule(a: str, b: str) -> bool:

@@ -69,11 +69,6 @@ def next_number(session, village: Village, now: datetime) -> str:
     return f"{township.code or f'T{township.id}'}-{now.year}-{last:05d}"
 
 
-def overlap(a: set[str], b: set[str]) -> float:
-    """Share of the smaller token set found in the other (0 when either is empty)."""
-    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
-
-
 @lru_cache(maxsize=64)  # a new case's text is cut for the co-report check and again for its record
 def words(text: str) -> frozenset[str]:
     """The text's jieba words of two or more characters (single characters say little)."""
