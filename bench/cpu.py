@@ -8,7 +8,6 @@ machine too. A complaint becomes a case: classification, routing, ledger and out
 database server's own CPU is not counted; the ratio to the echo is.
 """
 import argparse
-import csv
 import os
 import subprocess
 import sys
@@ -19,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import DATA, TOKEN, database  # noqa: E402
+from bench.webhook import TOKEN, database  # noqa: E402
+from bot.cases.training import read_rows, training_files  # noqa: E402
 from tests.wechat import push_xml, signed_query  # noqa: E402
 
 
@@ -46,8 +46,7 @@ def main() -> None:
     from bench.echo_app import app as echo
     from bot import create_app
 
-    with open(DATA / "complaint_titles.csv", encoding="utf-8") as f:
-        titles = [row["title"].replace("]]>", "") for row in csv.DictReader(f) if row["title"].strip()]
+    titles = [row.title.replace("]]>", "") for row in read_rows(training_files()[-1]) if row.title.strip()]
     bot, echo_client, n = create_app().test_client(), echo.test_client(), args.count
     # Warm up both apps (compiled statements, jieba, pools) on residents the timed runs do not use.
     cpu_ms(echo_client, ["帮助"] * 50, 0)
