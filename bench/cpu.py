@@ -9,16 +9,17 @@ database server's own CPU is not counted; the ratio to the echo is.
 """
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.webhook import TOKEN, database  # noqa: E402
+from bench.webhook import REDIS_URL, TOKEN, database  # noqa: E402
 from bot.cases.training import read_rows, training_files  # noqa: E402
 from tests.wechat import push_xml, signed_query  # noqa: E402
 
@@ -41,8 +42,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-cpu-"))
     os.environ.update({"WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": "wxbench0000000000", "WECHAT_APP_SECRET": "benchsecret",
                        "WECHAT_AES_KEY": "", "DATABASE_URL": database(args.database, folder),
-                       "REDIS_URL": "redis://127.0.0.1:6379/3", "BOT_INSTANCE": str(folder / "instance")})
-    subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=True, capture_output=True)
+                       "REDIS_URL": REDIS_URL, "BOT_INSTANCE": str(folder / "instance")})
+    redis.Redis.from_url(REDIS_URL).flushdb()
     from bench.echo_app import app as echo
     from bot import create_app
 

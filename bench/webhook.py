@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import redis
 from sqlalchemy import create_engine, insert
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ from models import Resident, Village  # noqa: E402
 from tests import roster_fixture  # noqa: E402
 
 TOKEN = "benchtoken"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")  # flushed by each run
 
 
 def free_port() -> int:
@@ -121,9 +123,9 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
     texts = texts_file(args.mode, folder)
     env = {**os.environ, "WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": "wxbench0000000000", "WECHAT_APP_SECRET": "benchsecret",
-           "DATABASE_URL": database(args.database, folder), "REDIS_URL": "redis://127.0.0.1:6379/3",
+           "DATABASE_URL": database(args.database, folder), "REDIS_URL": REDIS_URL,
            "BOT_INSTANCE": str(folder / "instance"), "WECHAT_AES_KEY": ""}
-    subprocess.run(["redis-cli", "-n", "3", "flushdb"], check=True, capture_output=True)
+    redis.Redis.from_url(REDIS_URL).flushdb()
     results = {}
     for name, app in (("echo", "bench.echo_app:app"), ("bot", "bot:create_app()")):
         process, port = serve(app, env)
