@@ -186,14 +186,13 @@ class Wal:
 
     def stat(self) -> tuple:
         """pg_stat_wal's records, FPIs and bytes, once every process has reported (it stops changing)."""
+        # An idle backend reports within 10 s (PGSTAT_IDLE_INTERVAL): wait for 11 s without a change.
         query = "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal"
-        last = self.connection.execute(query).fetchone()
-        for _ in range(20):
-            time.sleep(1.1)  # a process reports its WAL usage at most once a second, when idle
-            now = self.connection.execute(query).fetchone()
-            if now == last:
-                return now
-            last = now
+        last, since = self.connection.execute(query).fetchone(), time.monotonic()
+        while time.monotonic() - since < 11:
+            time.sleep(1)
+            if (now := self.connection.execute(query).fetchone()) != last:
+                last, since = now, time.monotonic()
         return last
 
     def between(self, start: str, end: str) -> Counter:
