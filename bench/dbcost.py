@@ -1,6 +1,6 @@
 """Database cost per message on the /wechat path: SQL statements, round trips, Redis commands, WAL bytes.
 
-    python bench/dbcost.py [--database postgresql|sqlite] [--count 20] [--postgres URL]
+    python bench/dbcost.py [--database postgresql|sqlite] [--count 20] [--postgres URL] [--wal-compression lz4]
 
 Each round is five signed pushes through Flask's test client (as bench/cpu.py): a complaint that
 opens a case, a supplement (the same resident again within the intake window), 进度 and 帮助 by that
@@ -222,7 +222,7 @@ class Wal:
 
 
 @contextmanager
-def private_postgres(folder: Path):
+def private_postgres(folder: Path, wal_compression: str = "off"):
     """A throwaway PostgreSQL cluster on a free port (WAL counts are per cluster); yields its base URL."""
     bindir = Path(shutil.which("initdb") or "initdb").resolve().parent
     data = folder / "pgdata"
@@ -241,7 +241,8 @@ def private_postgres(folder: Path):
     quiet = {"stdout": subprocess.DEVNULL, "check": True}
     subprocess.run(as_owner + [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                                "--locale=C", "--no-sync"], **quiet)
-    options = f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c autovacuum=off"
+    options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c autovacuum=off"
+               f" -c wal_compression={wal_compression}")
     subprocess.run(as_owner + [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "pg.log"),
                                "-w", "start"], **quiet)
     try:
@@ -377,12 +378,14 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--count", type=int, default=20, help="steady-state rounds of five messages")
     parser.add_argument("--postgres", help="measure on this server (base URL ending in /) instead of a private one")
+    parser.add_argument("--wal-compression", default="off", choices=["off", "pglz", "lz4", "zstd"],
+                        help="the private server's wal_compression (how much smaller full-page images get)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-dbcost-"))
     os.chmod(folder, 0o755)
     try:
         if args.database == "postgresql" and not args.postgres:
-            with private_postgres(folder) as base:
+            with private_postgres(folder, args.wal_compression) as base:
                 run(args, folder, base)
         else:
             run(args, folder, args.postgres)
@@ -408,7 +411,8 @@ def run(args, folder: Path, postgres_base: str | None) -> None:
     rounds = [bench_.round() for _ in range(args.count)]
     after, sent = (wal.stat() if wal else None), bench_.sent - sent
     print(f"\nDatabase cost per message on /wechat, {args.database}, mean of {args.count} rounds"
-          f" ({time.strftime('%Y-%m-%d')}; `python bench/dbcost.py --database {args.database} --count {args.count}`)")
+          f" ({time.strftime('%Y-%m-%d')}; `python bench/dbcost.py --database {args.database} --count {args.count}"
+          + (f" --wal-compression {args.wal_compression}" if args.wal_compression != "off" else "") + "`)")
     if wal:
         print(wal.settings())
     print()
