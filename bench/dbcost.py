@@ -26,7 +26,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bench.scratch  # noqa: E402
-from bench.webhook import REDIS_URL, TOKEN, database  # noqa: E402
+from bench.webhook import REDIS_URL, TOKEN, database, free_port  # noqa: E402
 from bot.cases.training import read_rows, training_files  # noqa: E402
 from models import Cadre, Case, Resident  # noqa: E402
 from tests.wechat import push_xml, reply_text, signed_query  # noqa: E402
@@ -61,7 +60,8 @@ class Wire:
     """Round trips in libpq trace text, fed in chunks: each frontend Query or Sync is one wait for the server.
 
     ``tx`` counts the BEGIN/COMMIT/ROLLBACK among them; ``prepares`` the Syncs after a lone named Parse:
-    psycopg prepares a statement on its fifth use on a connection, one extra round trip once.
+    psycopg prepares a statement once it has run it ``prepare_threshold`` (5) times on a connection,
+    one extra round trip, once.
     """
 
     def __init__(self) -> None:
@@ -110,7 +110,7 @@ def command_calls(stats: dict) -> Counter:
 
 
 class Meter:
-    """Counters the listeners add to while ``on`` is set; ``take()`` returns and clears them."""
+    """Counters the listeners add to between ``start()`` and ``stop()``, which returns them."""
 
     def __init__(self, folder: Path, redis_url: str) -> None:
         self.on = False
@@ -235,9 +235,7 @@ def private_postgres(folder: Path, wal_compression: str = "off"):
         for path in (folder, data):
             os.chown(path, account.pw_uid, account.pw_gid)
         as_owner = ["runuser", "-u", "postgres", "--"]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     quiet = {"stdout": subprocess.DEVNULL, "check": True}
     subprocess.run(as_owner + [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
                                "--locale=C", "--no-sync"], **quiet)
