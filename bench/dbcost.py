@@ -350,7 +350,7 @@ def summarise(rounds: list[dict[str, Counter]], cold: dict[str, Counter], wal: W
         lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     if wal:
-        lines.append("Round trips leave out psycopg's one-off prepares (a statement's fifth use on a connection): "
+        lines.append("Round trips leave out psycopg's one-off prepares (after 5 runs of a statement on a connection): "
                      + ", ".join(f"{kind} {mean(kind, 'prepares'):.2g}" for kind in KINDS) + " per message in this run.")
     lines.append("Redis when the kick queues a relay run (the relay idle, as in the cold round): "
                  + ", ".join(f"{kind} {cold[kind]['redis commands']} commands / {cold[kind]['redis round trips']} trips"
