@@ -47,12 +47,12 @@ sys.path.insert(0, str(ROOT))
 import bench.scratch  # noqa: E402
 from bench.webhook import REDIS_URL, TOKEN, database, free_port  # noqa: E402
 from bot.cases.training import read_rows, training_files  # noqa: E402
+from bot.delivery.relay import KICK_KEY  # noqa: E402  (set while a relay run is queued)
 from models import Cadre, Case, Resident  # noqa: E402
 from tests.wechat import push_xml, reply_text, signed_query  # noqa: E402
 
 KINDS = ("complaint", "supplement", "进度", "帮助", "接单")
 SUPPLEMENT = "就在小卖部旁边"  # short: a fragment of the complaint, never a complaint of its own
-KICK_KEY = "bot:notify:relay_kicked"  # bot/delivery/relay.py: set while a relay run is queued
 WARM_ROUNDS = 3
 FPI_BLOCK = re.compile(r"rel \d+/\d+/(\d+) fork \w+ blk \d+ \(?FPW")  # pg_walinspect's block_ref
 
