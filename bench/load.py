@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, insert, select  # noqa: E402
 
 import models  # noqa: E402
-from bench.scratch import POSTGRES, scratch_database  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 from bench.webhook import TOKEN, texts_file  # noqa: E402
 from bot.settings import DEFAULT_CONFIG  # noqa: E402
 from bot.wechat.fake import FakeWeChatServer  # noqa: E402
@@ -45,7 +45,8 @@ log = logging.getLogger("bench.load")
 
 def database() -> str:
     """A fresh PostgreSQL database with the schema, the small roster and bound residents."""
-    engine = create_engine(scratch_database("postgresql", "bench_load", Path(tempfile.gettempdir())))
+    url = scratch_database("postgresql", "bench_load", Path(tempfile.gettempdir()))
+    engine = create_engine(url)
     models.Base.metadata.create_all(engine)
     with engine.begin() as connection:
         from sqlalchemy.orm import Session
@@ -57,7 +58,7 @@ def database() -> str:
         connection.execute(insert(Resident), [{"openid": f"o_load_{i}", "village_id": villages[i % 2],
                                                "pending_text": "", "pending_choices": []} for i in range(RESIDENTS)])
     engine.dispose()
-    return POSTGRES + "bench_load"
+    return url
 
 
 def seed_cases(env: dict, texts: list[str]) -> str:

@@ -1,4 +1,6 @@
 """Scratch databases for the benchmarks: a fresh SQLite file, or a fresh PostgreSQL database."""
+import atexit
+import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -6,13 +8,23 @@ from sqlalchemy import create_engine, text
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 
 
-def scratch_database(kind: str, name: str, folder: Path) -> str:
-    """The URL of an empty database ``name``: a file in ``folder``, or one made anew on PostgreSQL."""
-    if kind == "sqlite":
-        return f"sqlite:///{folder / (name + '.sqlite3')}"
+def _admin(statement: str) -> None:
     admin = create_engine(POSTGRES + "test", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
+        connection.execute(text(statement))
     admin.dispose()
+
+
+def scratch_database(kind: str, name: str, folder: Path) -> str:
+    """The URL of an empty database ``name``: a file in ``folder``, or one made anew on PostgreSQL.
+
+    On PostgreSQL the name gets the process id, so benchmarks run side by side never drop each
+    other's database; it is dropped when the process exits.
+    """
+    if kind == "sqlite":
+        return f"sqlite:///{folder / (name + '.sqlite3')}"
+    name = f"{name}_{os.getpid()}"
+    _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {name}")
+    atexit.register(_admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     return POSTGRES + name
