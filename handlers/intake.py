@@ -4,10 +4,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from bot.cases.case_life import routing_reason
 from bot.cases.classifier import UNSORTED
 from bot.cases.co_report_offer import answer, waiting
-from bot.cases.filing import Filed, alert_emergency, file_text, recent_own_case, supplement
+from bot.cases.filing import Filed, alert_emergency, ask_phone_once, file_text, recent_own_case, supplement
 from bot.reading.kinds import read
 from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
@@ -134,12 +133,11 @@ def receipt(filed: Filed, context: Context) -> str:
                 phone=handler.phone)
     if filed.how == "co_report":
         return context.text("case_co_report", count=case.reporters, **card)
-    station = next_station_day(case.village, context.now, context.config.get("station_days") or {})
-    reply = context.text("case_new", station_day=station.text, why=routing_reason(context.session, case) or "驻点团队",
-                         **card)
-    resident = case.resident
-    if not resident.phone and not resident.phone_asked:  # asked once: a phone is left by choice only
-        resident.phone_asked = True
+    session = context.session
+    station = next_station_day(session.get(Village, case.village_id), context.now,
+                               context.config.get("station_days") or {})
+    reply = context.text("case_new", station_day=station.text, why=case.why or "驻点团队", **card)
+    if ask_phone_once(session, session.get(Resident, case.resident_id)):  # a phone is left by choice only
         reply += "\n" + context.text("phone_ask")
     return reply
 

@@ -165,9 +165,14 @@ def _tell_reporters(session, entry: CaseEvent, kind: str, content: str, title: s
 
 def case_fields(case: Case) -> dict:
     """What every push about a case says: number, village, category, the text's start, the due time."""
-    text = " ".join(case.text.split())
-    return {"number": case.number, "village": case.village.name, "category": case.category,
-            "excerpt": text if len(text) <= 80 else text[:79] + "…", "due": short(case.due_at)}
+    return push_fields(case.number, case.village.name, case.category, case.text, case.due_at)
+
+
+def push_fields(number: str, village: str, category: str, text: str, due: datetime) -> dict:
+    """``case_fields`` from the values themselves (a case just written, not loaded)."""
+    text = " ".join(text.split())
+    return {"number": number, "village": village, "category": category,
+            "excerpt": text if len(text) <= 80 else text[:79] + "…", "due": short(due)}
 
 
 def routing_reason(session, case: Case) -> str:
@@ -209,15 +214,20 @@ def assign(session, case: Case, cadre: Cadre | None, config: dict, now: datetime
     entry = apply(session, case, action, actor_kind="cadre" if actor else "system",
                   actor_id=actor.id if actor else None, now=now, note=note, data=data)
     if cadre is not None:
-        texts = config["texts"]
-        transferred = action == "transfer" and actor is not None
-        key, title = (("push_transferred", "转办给您") if transferred else
-                      ("push_new_inquiry", "群众咨询") if case.kind == "inquiry" else ("push_new_case", "新案件"))
-        content = texts[key].format(**case_fields(case), text=case.text[:200], by=actor.name if actor else "")
-        if case.suggested and case.category == UNSORTED:  # 待分类: offer the classifier's two likeliest
-            content += "\n" + texts["push_new_case_unsorted"].format(number=case.number, choices="、".join(case.suggested))
-        notify_event(session, entry, cadre, "new_case", content, title=f"{title} {case.village.name}·{case.category}")
+        content, title = assign_push(config["texts"], case_fields(case), case.kind, case.text, case.suggested,
+                                     by=actor.name if action == "transfer" and actor is not None else None)
+        notify_event(session, entry, cadre, "new_case", content, title=title)
     return entry
+
+
+def assign_push(texts: dict, fields: dict, kind: str, text: str, suggested, by: str | None = None) -> tuple[str, str]:
+    """The new-case (or inquiry, or transfer by ``by``) push to its assignee: content and title."""
+    key, title = (("push_transferred", "转办给您") if by is not None else
+                  ("push_new_inquiry", "群众咨询") if kind == "inquiry" else ("push_new_case", "新案件"))
+    content = texts[key].format(**fields, text=text[:200], by=by or "")
+    if suggested and fields["category"] == UNSORTED:  # 待分类: offer the classifier's two likeliest
+        content += "\n" + texts["push_new_case_unsorted"].format(number=fields["number"], choices="、".join(suggested))
+    return content, f"{title} {fields['village']}·{fields['category']}"
 
 
 def supplement(session, case: Case, resident: Resident, text: str, media: list[dict], now: datetime) -> CaseEvent:
@@ -229,7 +239,7 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
         case.text = f"{case.text}\n{text}" if case.text else text
     if media:
         case.media = [*case.media, *media]
-        track(session, case, media, now)  # photos and voice are copied out of WeChat by the worker
+        track(session, case.id, media, now)  # photos and voice are copied out of WeChat by the worker
     case.updated_at = now
     return apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now, note=text,
                  data={"media": media} if media else None)

@@ -7,21 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.cases import case_life
-from bot.cases.accused import accused, exclude
-from bot.cases.case_life import assign, co_report, supplement
+from bot.cases import ledger
+from bot.cases.accused import accused
+from bot.cases.case_life import assign_push, co_report, push_fields, supplement
 from bot.cases.classifier import UNSORTED, Classification, tokens
-from bot.cases.outbox import notify
+from bot.cases.outbox import add, notify
 from bot.cases.routing import route_why, team_leader, township_handler
 from bot.cases.same_problem import report, same_problem
 from bot.media.attachments import track
 from bot.reading.normalise import normalise
 from bot.timefmt import working_days_after
-from models import Cadre, Case, CaseCounter, CaseReporter, Resident, Village
+from models import Cadre, Case, CaseReporter, Resident, Village
 from models.roster import OFFLINE
 from models.case import ENDED
 
@@ -30,7 +29,7 @@ from models.case import ENDED
 class Filed:
     """What happened to a resident's message: which case, and how it got there."""
 
-    case: Case
+    case: "Case | Opened"  # a new case is the Opened view; one it joined is loaded
     how: str  # new | supplement | co_report | offer (a near-identical case is offered: 是/否)
     summary: str = ""  # an offer's public summary of the case (bot/cases/co_report_offer.py)
 
@@ -56,17 +55,7 @@ def due_times(config: dict, category: str, now: datetime, urgent: bool = False,
 
 def next_number(session, village: Village, now: datetime) -> str:
     """The next readable case number of the village's township, e.g. JH-2026-00123."""
-    township = village.township
-    # One UPDATE ... RETURNING: the row lock makes concurrent requests take turns.
-    bump = (update(CaseCounter).where(CaseCounter.township_id == township.id, CaseCounter.year == now.year)
-            .values(last=CaseCounter.last + 1).returning(CaseCounter.last))
-    last = session.scalar(bump)
-    if last is None:  # the township's first case this year
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(CaseCounter).values(township_id=township.id, year=now.year, last=0)
-                        .on_conflict_do_nothing())
-        last = session.scalar(bump)
-    return f"{township.code or f'T{township.id}'}-{now.year}-{last:05d}"
+    return ledger.number(session, village.township.id, village.township.code, now)
 
 
 @lru_cache(maxsize=64)  # a new case's text is cut for the co-report check and again for its record
@@ -107,7 +96,7 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     """File a bound resident's text as a supplement, a co-report or a new case (urgent: always new)."""
     verdict = classifier.classify(normalise(text))  # Cantonese and traditional read as Mandarin; the case keeps the text
     if urgent:
-        return Filed(open_case(session, resident, text, verdict, config, now, media or [], urgent=True), "new")
+        return Filed(open_new(session, resident, text, verdict, config, now, media or [], urgent=True), "new")
     window = timedelta(minutes=config["cases"]["intake_window_minutes"])
     own = recent_own_case(session, resident, window, now)
     if own is not None and not another_complaint(own, text, verdict, config):
@@ -125,7 +114,7 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
 
         offer(session, resident, twin, text, media or [], config, now)
         return Filed(twin, "offer", public_summary(text, twin))
-    return Filed(open_case(session, resident, text, verdict, config, now, media or []), "new")
+    return Filed(open_new(session, resident, text, verdict, config, now, media or []), "new")
 
 
 def another_complaint(case: Case, text: str, verdict, config: dict) -> bool:
@@ -142,21 +131,22 @@ def _reports(session, case: Case, resident: Resident) -> bool:
                                                         CaseReporter.resident_id == resident.id)) is not None
 
 
-def open_inquiry(session, resident: Resident, text: str, config: dict, now: datetime) -> Case:
+def open_inquiry(session, resident: Resident, text: str, config: dict, now: datetime) -> "Opened":
     """A question the bot could not answer, as an inquiry for the village's responsible cadre."""
-    return open_case(session, resident, text, Classification(INQUIRY, 1.0, ()), config, now, [], kind="inquiry")
+    return open_new(session, resident, text, Classification(INQUIRY, 1.0, ()), config, now, [], kind="inquiry")
 
 
-def alert_emergency(session, case: Case, config: dict) -> list:
+def alert_emergency(session, case: "Case | Opened", config: dict) -> list:
     """Push an emergency at once (urgent: past quiet hours) to the team leader and the township duty contact."""
+    village = session.get(Village, case.village_id)
     routing = config.get("routing") or {}
     duty = None
     if routing.get("duty_contact_phone"):
         duty = session.scalar(select(Cadre).where(Cadre.phone == str(routing["duty_contact_phone"]),
                                                   Cadre.active.is_(True)))
-    recipients = {c.id: c for c in (team_leader(case.village), duty or township_handler(session, case.village, routing))
+    recipients = {c.id: c for c in (team_leader(village), duty or township_handler(session, village, routing))
                   if c is not None}
-    content = config["texts"]["push_emergency"].format(number=case.number, village=case.village.name,
+    content = config["texts"]["push_emergency"].format(number=case.number, village=village.name,
                                                        text=case.text[:200])
     for cadre in recipients.values():
         notify(session, f"emergency:{case.id}", cadre, "emergency", content, case_id=case.id,
@@ -173,34 +163,92 @@ def file_for(session, cadre: Cadre, village: Village, name: str, phone: str, tex
     return open_case(session, resident, text, classifier.classify(normalise(text)), config, now, [], by=cadre)
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A case just opened, as filing wrote it: what receipts and pushes need, without loading it back."""
+
+    id: int
+    number: str
+    kind: str
+    category: str
+    village_id: int
+    resident_id: int
+    text: str
+    assignee: Cadre | None  # routed to (None: nobody on the roster)
+    why: str  # the routing reason, as its assign entry keeps it
+    urgent: bool
+    received_at: datetime
+    contact_due_at: datetime
+    resolve_due_at: datetime
+    state: str = "assigned"
+    owner = None  # nobody has accepted it yet
+    reporters: int = 1
+
+
 def open_case(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
               media: list[dict], urgent: bool = False, kind: str = "complaint",
               actor: tuple | None = None, by: Cadre | None = None) -> Case:
+    """``open_new``, and the case loaded (for callers that go on with the ORM: the API, 代录, offers)."""
+    return session.get(Case, open_new(session, resident, text, verdict, config, now, media, urgent, kind, actor, by).id)
+
+
+def open_new(session, resident: Resident, text: str, verdict, config: dict, now: datetime,
+             media: list[dict], urgent: bool = False, kind: str = "complaint",
+             actor: tuple | None = None, by: Cadre | None = None) -> Opened:
     """Create, route and announce a new case (or inquiry), with its first ledger entries.
 
-    ``actor``: (kind, id, data) of a client system that filed it; ``by``: the cadre who recorded it (代录).
+    A few Core statements (bot/cases/ledger.py): the number, the case, its reporter, its receive and
+    assign entries in one INSERT, the assignee's push; no unit of work. ``actor``: (kind, id, data)
+    of a client system that filed it; ``by``: the cadre who recorded it (代录).
     """
     village = resident.village
     # A complaint about cadres goes to the township, its complainant hidden, away from those it names.
     about, people = accused(session, village, normalise(text), verdict.category, config)
     routed = route_why(session, village, verdict.category, config, exclude={c.id for c in people},
-                       township=about)  # before the case exists: one INSERT, no UPDATE
+                       township=about)
     contact_due, resolve_due, urgent = due_times(config, verdict.category, now, urgent, kind)
-    case = Case(number=next_number(session, village, now), state="received", kind=kind, village=village,
-                resident=resident, text=text,
-                media=media, words=sorted(words(text)), category=verdict.category, confidence=verdict.confidence,
-                explanation=list(verdict.explanation), urgent=urgent,
-                suggested=list(verdict.suggestions) if verdict.category == UNSORTED else [],
-                hidden_complainant=about,
-                received_at=now, updated_at=now, contact_due_at=contact_due, resolve_due_at=resolve_due)
-    session.add(case)
-    exclude(session, case, people)
-    session.add(CaseReporter(case=case, resident=resident, text=text, joined_at=now))
-    track(session, case, media, now)
-    if resident.id is None:  # a 代录 reporter is new: its id goes into the first ledger entry
+    if resident.id is None:  # a 代录 reporter is new: its id goes into the case and the first ledger entry
         session.flush()
+    number = next_number(session, village, now)
+    assignee = routed.cadre
+    suggested = list(verdict.suggestions) if verdict.category == UNSORTED else []
+    case_id = ledger.new_case(session, {
+        "number": number, "village_id": village.id, "resident_id": resident.id, "text": text, "media": media,
+        "words": sorted(words(text)), "category": verdict.category, "kind": kind, "confidence": verdict.confidence,
+        "explanation": list(verdict.explanation), "suggested": suggested, "state": "assigned",
+        "assignee_id": assignee.id if assignee else None, "hidden_complainant": about, "urgent": urgent,
+        "escalation": "", "reporters": 1, "reopened": 0, "answer": "", "received_at": now, "updated_at": now,
+        "contact_due_at": contact_due, "resolve_due_at": resolve_due})
+    ledger.exclusions(session, case_id, [c.id for c in people])
+    ledger.reporter(session, case_id, resident.id, text, now)
+    track(session, case_id, media, now)
     actor_kind, actor_id, data = actor or ("resident", resident.id, None)
-    case_life.receive(session, case, resident_id=resident.id, actor_kind=actor_kind, actor_id=actor_id, now=now,
-                      data=data, by=by)
-    assign(session, case, routed.cadre, config, now, actor=None, why=routed.reason)
-    return case
+    if by is not None:
+        actor_kind, actor_id, data = "cadre", by.id, {"for": resident.id}
+    _, assigned = ledger.entries(session, [
+        ledger.entry(case_id, "receive", "", "received", actor_kind=actor_kind, actor_id=actor_id, now=now,
+                     note=text, data=data),
+        ledger.entry(case_id, "assign", "received", "assigned", actor_kind="system", actor_id=None, now=now,
+                     data=({"to": assignee.id} if assignee else {}) | ({"why": routed.reason} if routed.reason else {})),
+    ])
+    if assignee is not None:
+        content, title = assign_push(config["texts"], push_fields(number, village.name, verdict.category, text,
+                                                                  contact_due), kind, text, suggested)
+        add(session, f"case_event:{assigned}", "cadre", assignee.id, "new_case", content, case_id=case_id,
+            title=title, urgent=urgent)
+    return Opened(case_id, number, kind, verdict.category, village.id, resident.id, text, assignee, routed.reason,
+                  urgent, now, contact_due, resolve_due)
+
+
+_ASK_PHONE = (Resident.__table__.update()
+              .where(Resident.__table__.c.id == bindparam("resident"), Resident.__table__.c.phone_asked.is_(False))
+              .values(phone_asked=True).returning(Resident.__table__.c.id))
+
+
+def ask_phone_once(session, resident: Resident) -> bool:
+    """Whether to ask the resident for a phone with this receipt: once, and never when they left one."""
+    if resident.phone or resident.phone_asked:
+        return False
+    asked = session.connection().execute(_ASK_PHONE, {"resident": resident.id}).first() is not None
+    set_committed_value(resident, "phone_asked", True)  # as the row now is, with nothing left to flush
+    return asked
