@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from bot.cases.classifier import UNSORTED
 from bot.cases.co_report_offer import answer, waiting
-from bot.cases.filing import Filed, alert_emergency, ask_phone_once, file_text, recent_own_case, supplement
+from bot.cases.filing import Filed, alert_emergency, ask_phone_once, file_text, recent, standing, supplement
 from bot.reading.kinds import read
 from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
@@ -31,7 +31,7 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
     """File the message as a case, a supplement or a co-report, and answer with the receipt."""
     if sender.role != "resident":
         return context.text("help")
-    resident = context.session.get(Resident, sender.resident_id, options=[
+    resident = context.session.get(Resident, sender.resident_id, options=[  # with routing's roster facts
         joinedload(Resident.village).joinedload(Village.township),
         joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
     text = message.text.strip()
@@ -46,7 +46,11 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         if message.kind in ATTACHMENTS or message.kind == "voice":
             return context.text("ask_bind_media")
         return context.text("ask_bind")
-    offered = settle_offer(resident, context)
+    latest = standing(context.session, resident.id)
+    offered = ""
+    if latest.offer is not None:
+        offered = settle_offer(resident, context)
+        latest = standing(context.session, resident.id)  # the held report is a case now
     if message.kind in ATTACHMENTS:
         return _with(offered, attach(message, resident, context))
     if message.kind == "voice" and not text:
@@ -56,10 +60,10 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
     media = [{"kind": "voice", "media_id": message.media_id}] if message.kind == "voice" else None
     window = timedelta(minutes=context.config["cases"]["intake_window_minutes"])
     if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED \
-            and recent_own_case(context.session, resident, window, context.now) is None:  # else: a fragment
+            and not recent(latest, window, context.now):  # else: a fragment
         return _with(offered, context.text("help"))
     return _with(offered, receipt(file_text(context.session, resident, text, context.config, classifier(context),
-                                            context.now, media), context))
+                                            context.now, media, latest=latest), context))
 
 
 def settle_offer(resident: Resident, context: Context) -> str:

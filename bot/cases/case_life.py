@@ -14,9 +14,10 @@ the reason, and the rates count it as due for resolution but never as resolved.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, bindparam, select, update
+from sqlalchemy import case as when
 
-from bot.cases import permissions
+from bot.cases import ledger, permissions
 from bot.cases.accused import accused, exclude, excluded_ids
 from bot.cases.classifier import UNSORTED
 from bot.cases.outbox import notify_event
@@ -24,6 +25,7 @@ from bot.cases.routing import county_supervisors, is_township_level, route_why, 
 from bot.media.attachments import track
 from bot.timefmt import short
 from models import Cadre, Case, CaseEvent, CaseReporter, Escalation, Resident
+from models.base import UTCDateTime
 from models.case import DONE, ENDED, OPEN, STATES  # noqa: F401  the states' one definition, re-exported
 
 # Someone has taken the case on and works on it.
@@ -243,6 +245,28 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
     case.updated_at = now
     return apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now, note=text,
                  data={"media": media} if media else None)
+
+
+_CASE = Case.__table__
+_LINE = bindparam("line", type_=Text())
+# A text supplement in one UPDATE: it takes the row lock (as ``lock`` does), checks the state and
+# appends, and RETURNING gives the state the ledger entry records.
+_APPEND = (_CASE.update().where(_CASE.c.id == bindparam("case"), _CASE.c.state.in_(MOVES["supplement"].sources))
+           .values(text=when((_CASE.c.text == "", _LINE), else_=_CASE.c.text + "\n" + _LINE),
+                   updated_at=bindparam("now", type_=UTCDateTime())).returning(_CASE.c.state))
+
+
+def append(session, case_id: int, resident_id: int, text: str, now: datetime) -> bool:
+    """``supplement`` of a text, without loading the case: False (nothing changed) when it is no longer open."""
+    state = session.connection().execute(_APPEND, {"case": case_id, "line": text, "now": now}).scalar()
+    if state is None:
+        return False
+    loaded = session.identity_map.get(session.identity_key(Case, case_id))
+    if loaded is not None:
+        session.expire(loaded, ["text", "updated_at"])  # a loaded copy reads the row afresh
+    ledger.entries(session, [ledger.entry(case_id, "supplement", state, state, actor_kind="resident",
+                                          actor_id=resident_id, now=now, note=text)])
+    return True
 
 
 def co_report(session, case: Case, resident: Resident, text: str, now: datetime,

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.cases import ledger
+from bot.cases import case_life, ledger
 from bot.cases.accused import accused
 from bot.cases.case_life import assign_push, co_report, push_fields, supplement
 from bot.cases.classifier import UNSORTED, Classification, tokens
@@ -20,7 +20,7 @@ from bot.cases.same_problem import report, same_problem
 from bot.media.attachments import track
 from bot.reading.normalise import normalise
 from bot.timefmt import working_days_after
-from models import Cadre, Case, CaseReporter, Resident, Village
+from models import Cadre, Case, CaseReporter, CoReportOffer, Resident, Village
 from models.roster import OFFLINE
 from models.case import ENDED
 
@@ -29,7 +29,7 @@ from models.case import ENDED
 class Filed:
     """What happened to a resident's message: which case, and how it got there."""
 
-    case: "Case | Opened"  # a new case is the Opened view; one it joined is loaded
+    case: "Case | Opened"  # a new case is the Opened view, a supplemented one its ``standing`` row; else loaded
     how: str  # new | supplement | co_report | offer (a near-identical case is offered: 是/否)
     summary: str = ""  # an offer's public summary of the case (bot/cases/co_report_offer.py)
 
@@ -64,14 +64,33 @@ def words(text: str) -> frozenset[str]:
     return frozenset(token for token in tokens(text) if len(token) > 1)
 
 
+_CASE, _OFFER, _RESIDENT = Case.__table__, CoReportOffer.__table__, Resident.__table__
+_MINE = _CASE.alias("mine")
+# One statement for what every resident message needs to know before filing: whether a co-report
+# offer waits for an answer, and the resident's latest case (a supplement goes to it).
+_STANDING = (select(_OFFER.c.resident_id.label("offer"), _CASE.c.id, _CASE.c.number, _CASE.c.state, _CASE.c.kind,
+                    _CASE.c.category, _CASE.c.updated_at)
+             .select_from(_RESIDENT.outerjoin(_OFFER, _OFFER.c.resident_id == _RESIDENT.c.id).outerjoin(
+                 _CASE, _CASE.c.id == select(func.max(_MINE.c.id)).where(_MINE.c.resident_id == _RESIDENT.c.id)
+                 .correlate(_RESIDENT).scalar_subquery()))
+             .where(_RESIDENT.c.id == bindparam("resident")))
+
+
+def standing(session, resident_id: int):
+    """Whether an offer waits for the resident (``.offer``), and their latest case's id, number, state, kind,
+    category and updated_at (``.id`` None: no case yet)."""
+    return session.connection().execute(_STANDING, {"resident": resident_id}).one()
+
+
+def recent(latest, window: timedelta, now: datetime) -> bool:
+    """Whether the latest case (a ``standing`` row) is open and was written to within ``window``."""
+    return latest.id is not None and latest.state not in ENDED and latest.updated_at >= now - window
+
+
 def recent_own_case(session, resident: Resident, window: timedelta, now: datetime) -> Case | None:
     """The resident's own open case that they wrote to within ``window`` (to add to, not duplicate)."""
-    # Three columns first: most messages are not supplements, so the full case is rarely loaded.
-    latest = session.execute(select(Case.id, Case.state, Case.updated_at).where(Case.resident_id == resident.id)
-                             .order_by(Case.id.desc()).limit(1)).first()
-    if latest is not None and latest.state not in ENDED and latest.updated_at >= now - window:
-        return session.get(Case, latest.id)
-    return None
+    latest = standing(session, resident.id)
+    return session.get(Case, latest.id) if recent(latest, window, now) else None
 
 
 def find_co_report(session, village_id: int, category: str, text: str, config: dict,
@@ -92,16 +111,20 @@ def find_co_report(session, village_id: int, category: str, text: str, config: d
 
 
 def file_text(session, resident: Resident, text: str, config: dict, classifier, now: datetime,
-              media: list[dict] | None = None, urgent: bool = False) -> Filed:
-    """File a bound resident's text as a supplement, a co-report or a new case (urgent: always new)."""
+              media: list[dict] | None = None, urgent: bool = False, latest=None) -> Filed:
+    """File a bound resident's text as a supplement, a co-report or a new case (urgent: always new).
+
+    ``latest``: the resident's ``standing`` row when the caller has just read it.
+    """
     verdict = classifier.classify(normalise(text))  # Cantonese and traditional read as Mandarin; the case keeps the text
     if urgent:
         return Filed(open_new(session, resident, text, verdict, config, now, media or [], urgent=True), "new")
     window = timedelta(minutes=config["cases"]["intake_window_minutes"])
-    own = recent_own_case(session, resident, window, now)
-    if own is not None and not another_complaint(own, text, verdict, config):
-        supplement(session, own, resident, text, media or [], now)
-        return Filed(own, "supplement")
+    latest = latest or standing(session, resident.id)
+    if recent(latest, window, now) and not another_complaint(latest, text, verdict, config):
+        if media or not text or not case_life.append(session, latest.id, resident.id, text, now):
+            supplement(session, session.get(Case, latest.id), resident, text, media or [], now)  # refuses if ended
+        return Filed(latest, "supplement")
     twin = find_co_report(session, resident.village_id, verdict.category, text, config, now)
     if twin is not None and twin.resident_id != resident.id and _reports(session, twin, resident):
         co_report(session, twin, resident, text, now)  # already one of its reporters: no question
@@ -117,7 +140,7 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
     return Filed(open_new(session, resident, text, verdict, config, now, media or []), "new")
 
 
-def another_complaint(case: Case, text: str, verdict, config: dict) -> bool:
+def another_complaint(case, text: str, verdict, config: dict) -> bool:
     """Whether a message in the fragment window is a complete complaint of another category (its own case)."""
     rule = config["cases"].get("fragment", {})
     return (case.kind == "complaint" and verdict.category not in (UNSORTED, case.category)
