@@ -33,7 +33,6 @@ VERSION_KEY = "roster:version"
 MIRROR_TTL = 60  # seconds the Redis mirror lives: the longest a missed mirror update can go unseen
 INFO_KEY = "roster_facts"  # key in Session.info (set by the sessionmaker): the runtime's facts or a mirror
 SYNCED = "roster_facts_synced"  # key in Session.info: the version this session's facts were checked against
-MAX_OPENIDS = 100_000  # cached openid look-ups (most are residents: "not a cadre") before starting afresh
 PAUSE = 5.0  # seconds without asking Redis after it failed
 
 
@@ -90,7 +89,7 @@ class _State:
 
     def __init__(self, version: int | None) -> None:
         self.version = version
-        self.cadres: dict[str, CadreFact | None] = {}  # openid or "wecom:<userid>" -> active cadre
+        self.cadres: dict[str, CadreFact] | None = None  # openid and "wecom:<userid>" -> active cadre
         self.cadres_by_id: dict[int, CadreFact | None] = {}
         self.banned: frozenset[str] | None = None
         self.villages: dict[int, VillageFacts | None] = {}
@@ -181,18 +180,15 @@ class RosterFacts:
     def cadre(self, session, openid: str) -> CadreFact | None:
         """The active cadre bound to ``openid`` (or ``wecom:<userid>``), or None."""
         state = self._fresh(session)
-        if state is not None and openid in state.cadres:
-            return state.cadres[openid]
-        if openid.startswith(WECOM_PREFIX):
-            where = Cadre.wecom_userid == openid.removeprefix(WECOM_PREFIX)
-        else:
-            where = Cadre.openid == openid
-        found = _cadre(session.execute(ACTIVE.where(where)).first())
-        if state is not None:
-            if len(state.cadres) > MAX_OPENIDS:
-                state.cadres.clear()
-            state.cadres[openid] = found
-        return found
+        if state is None:
+            if openid.startswith(WECOM_PREFIX):
+                where = Cadre.wecom_userid == openid.removeprefix(WECOM_PREFIX)
+            else:
+                where = Cadre.openid == openid
+            return _cadre(session.execute(ACTIVE.where(where)).first())
+        if state.cadres is None:  # every active cadre at once: a resident's first message then costs no query
+            state.cadres = _identities(session)
+        return state.cadres.get(openid)
 
     def cadre_by_id(self, session, cadre_id: int) -> CadreFact | None:
         """Any cadre (active or not) by id, or None."""
@@ -246,6 +242,17 @@ class RosterFacts:
 
 UNKNOWN = object()  # the Redis mirror could not be read
 WECOM_PREFIX = "wecom:"
+
+
+def _identities(session) -> dict[str, CadreFact]:
+    found = {}
+    for row in session.execute(select(*CADRE_COLUMNS, Cadre.openid, Cadre.wecom_userid).where(Cadre.active.is_(True))):
+        cadre = _cadre(row)
+        if row.wecom_userid:
+            found[WECOM_PREFIX + row.wecom_userid] = cadre
+        if row.openid:
+            found[row.openid] = cadre
+    return found
 
 
 def _load_village(session, village_id: int) -> VillageFacts | None:
