@@ -34,6 +34,11 @@ def cpu_ms(client, texts: list[str], first_user: int) -> float:
     return (time.process_time() - started) / len(texts) * 1000
 
 
+def own_name() -> str:
+    """A database of this bench's own, named after its Redis: checkouts with their own Redis run side by side."""
+    return "bench_cpu_" + "".join(c if c.isalnum() else "_" for c in REDIS_URL.rsplit(":", 1)[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
@@ -41,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-cpu-"))
     os.environ.update({"WECHAT_TOKEN": TOKEN, "WECHAT_APP_ID": "wxbench0000000000", "WECHAT_APP_SECRET": "benchsecret",
-                       "WECHAT_AES_KEY": "", "DATABASE_URL": database(args.database, folder),
+                       "WECHAT_AES_KEY": "", "DATABASE_URL": database(args.database, folder, own_name()),
                        "REDIS_URL": REDIS_URL, "BOT_INSTANCE": str(folder / "instance")})
     redis.Redis.from_url(REDIS_URL).flushdb()
     from bench.echo_app import app as echo
