@@ -8,10 +8,9 @@ from bot.cases.classifier import UNSORTED
 from bot.cases.co_report_offer import answer, waiting
 from bot.cases.filing import Filed, alert_emergency, ask_phone_once, file_text, recent, standing, supplement
 from bot.reading.kinds import read
-from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
-from models import Case, Resident, Team, Village
+from models import Case, Resident, Village
 
 ATTACHMENTS = {"image": "photo", "location": "location", "video": "video", "shortvideo": "video"}
 
@@ -31,9 +30,8 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
     """File the message as a case, a supplement or a co-report, and answer with the receipt."""
     if sender.role != "resident":
         return context.text("help")
-    resident = context.session.get(Resident, sender.resident_id, options=[  # with routing's roster facts
-        joinedload(Resident.village).joinedload(Village.township),
-        joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
+    # With the village (for the station day); routing reads the cached roster facts.
+    resident = context.session.get(Resident, sender.resident_id, options=[joinedload(Resident.village)])
     text = message.text.strip()
     if resident.village_id is None:
         if message.kind in ATTACHMENTS or message.kind == "voice":
@@ -138,8 +136,8 @@ def receipt(filed: Filed, context: Context) -> str:
     if filed.how == "co_report":
         return context.text("case_co_report", count=case.reporters, **card)
     session = context.session
-    station = next_station_day(session.get(Village, case.village_id), context.now,
-                               context.config.get("station_days") or {})
+    station = context.runtime.facts.next_station_day(session, session.get(Village, case.village_id), context.now,
+                                                     context.config.get("station_days") or {})
     reply = context.text("case_new", station_day=station.text, why=case.why or "驻点团队", **card)
     if ask_phone_once(session, session.get(Resident, case.resident_id)):  # a phone is left by choice only
         reply += "\n" + context.text("phone_ask")

@@ -350,13 +350,13 @@ def recategorise(session, case: Case, cadre: Cadre, category: str, config: dict,
     case.category = category
     if is_township_level(config["categories"], category):
         case.hidden_complainant = True
-        exclude(session, case, accused(session, case.village, case.text, category, config)[1])
+        exclude(session, case, accused(session, case.village_id, case.text, category, config)[1])
     away = excluded_ids(case)
     if case.owner_id in away:  # the accused never keeps a complaint about them
         case.owner = None
     if case.owner_id is None:
-        routed = route_why(session, case.village, category, config, exclude=away, township=case.hidden_complainant)
-        target = routed.cadre
+        routed = route_why(session, case.village_id, category, config, exclude=away, township=case.hidden_complainant)
+        target = session.get(Cadre, routed.cadre.id) if routed.cadre is not None else None
         if target is not None and target.id != case.assignee_id:
             action = "assign" if case.state == "received" else "transfer"  # a case nobody had yet is assigned
             assign(session, case, target, config, now, actor=cadre, action=action, note=f"改类后转给 {target.name}",

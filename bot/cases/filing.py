@@ -10,7 +10,7 @@ from functools import lru_cache
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
-from bot.cases import case_life, ledger
+from bot.cases import case_life, ledger, roster_view
 from bot.cases.accused import accused
 from bot.cases.case_life import assign_push, co_report, push_fields, supplement
 from bot.cases.classifier import UNSORTED, Classification, tokens
@@ -19,6 +19,7 @@ from bot.cases.routing import route_why, team_leader, township_handler
 from bot.cases.same_problem import report, same_problem
 from bot.media.attachments import track
 from bot.reading.normalise import normalise
+from bot.roster.facts import CadreFact
 from bot.timefmt import working_days_after
 from models import Cadre, Case, CaseReporter, CoReportOffer, Resident, Village
 from models.roster import OFFLINE
@@ -197,7 +198,7 @@ class Opened:
     village_id: int
     resident_id: int
     text: str
-    assignee: Cadre | None  # routed to (None: nobody on the roster)
+    assignee: CadreFact | None  # routed to (None: nobody on the roster)
     why: str  # the routing reason, as its assign entry keeps it
     urgent: bool
     received_at: datetime
@@ -224,15 +225,15 @@ def open_new(session, resident: Resident, text: str, verdict, config: dict, now:
     assign entries in one INSERT, the assignee's push; no unit of work. ``actor``: (kind, id, data)
     of a client system that filed it; ``by``: the cadre who recorded it (代录).
     """
-    village = resident.village
-    # A complaint about cadres goes to the township, its complainant hidden, away from those it names.
-    about, people = accused(session, village, normalise(text), verdict.category, config)
-    routed = route_why(session, village, verdict.category, config, exclude={c.id for c in people},
-                       township=about)
-    contact_due, resolve_due, urgent = due_times(config, verdict.category, now, urgent, kind)
     if resident.id is None:  # a 代录 reporter is new: its id goes into the case and the first ledger entry
         session.flush()
-    number = next_number(session, village, now)
+    village = roster_view.village(session, resident.village_id)  # cached roster facts: no statement
+    # A complaint about cadres goes to the township, its complainant hidden, away from those it names.
+    about, people = accused(session, village.id, normalise(text), verdict.category, config)
+    routed = route_why(session, village.id, verdict.category, config, exclude={c.id for c in people},
+                       township=about)
+    contact_due, resolve_due, urgent = due_times(config, verdict.category, now, urgent, kind)
+    number = ledger.number(session, village.township_id, village.township_code, now)
     assignee = routed.cadre
     suggested = list(verdict.suggestions) if verdict.category == UNSORTED else []
     case_id = ledger.new_case(session, {
