@@ -30,8 +30,7 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
     """File the message as a case, a supplement or a co-report, and answer with the receipt."""
     if sender.role != "resident":
         return context.text("help")
-    # With the village (for the station day); routing reads the cached roster facts.
-    resident = context.session.get(Resident, sender.resident_id, options=[joinedload(Resident.village)])
+    resident = sender_resident(context, sender.resident_id)
     text = message.text.strip()
     if resident.village_id is None:
         if message.kind in ATTACHMENTS or message.kind == "voice":
@@ -62,6 +61,22 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         return _with(offered, context.text("help"))
     return _with(offered, receipt(file_text(context.session, resident, text, context.config, classifier(context),
                                             context.now, media, latest=latest), context))
+
+
+HELD = "intake_resident"  # key in Session.info: the writing resident, held for the message's handlers
+
+
+def sender_resident(context: Context, resident_id: int) -> Resident:
+    """The writing resident with their village, loaded once per message (the reading step, then intake).
+
+    The session's identity map holds objects weakly; this keeps the one loaded so the next handler
+    finds it without a statement. Routing reads the cached roster facts, not the village's relations.
+    """
+    held = context.session.info.get(HELD)
+    if held is None or held.id != resident_id:
+        held = context.session.get(Resident, resident_id, options=[joinedload(Resident.village)])
+        context.session.info[HELD] = held
+    return held
 
 
 def settle_offer(resident: Resident, context: Context) -> str:

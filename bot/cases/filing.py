@@ -16,12 +16,14 @@ from bot.cases.case_life import assign_push, co_report, push_fields, supplement
 from bot.cases.classifier import UNSORTED, Classification, tokens
 from bot.cases.outbox import add, notify
 from bot.cases.routing import route_why, team_leader, township_handler
-from bot.cases.same_problem import report, same_problem
+from bot.cases.roster_view import runtime_cache
+from bot.cases.same_problem import Report, report, same_problem
 from bot.media.attachments import track
 from bot.reading.normalise import normalise
 from bot.roster.facts import CadreFact
 from bot.timefmt import working_days_after
 from models import Cadre, Case, CaseReporter, CoReportOffer, Resident, Village
+from models.base import UTCDateTime
 from models.roster import OFFLINE
 from models.case import ENDED
 
@@ -94,19 +96,45 @@ def recent_own_case(session, resident: Resident, window: timedelta, now: datetim
     return session.get(Case, latest.id) if recent(latest, window, now) else None
 
 
+OPENED = "cases_opened"  # key in Session.info: ids of the cases this session opened
+
+# Co-report candidates by id alone; the rule's view of each case is kept per runtime (a case's first
+# report and its words never change), so only cases this process has not seen are read in full.
+_CANDIDATES = (select(_CASE.c.id).where(
+    _CASE.c.village_id == bindparam("village"), _CASE.c.category == bindparam("category"),
+    _CASE.c.hidden_complainant.is_(False), _CASE.c.state.not_in(ENDED),
+    _CASE.c.received_at >= bindparam("since", type_=UTCDateTime())).order_by(_CASE.c.id.desc()).limit(50))
+_FIRST_REPORTS = select(_CASE.c.id, _CASE.c.words, _CASE.c.text).where(
+    _CASE.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def first_report(text: str, case_words) -> Report:
+    """The co-report rule's view of a case: its first report's text only (later supplements may name other places)."""
+    return report(text.split("\n", 1)[0], case_words)
+
+
 def find_co_report(session, village_id: int, category: str, text: str, config: dict,
                    now: datetime) -> Case | None:
     """An open case in the same village and category that reports the same problem (bot/cases/same_problem.py)."""
     rule = config["cases"]["co_report"]
-    candidates = session.execute(select(Case.id, Case.words, Case.text).where(
-        Case.village_id == village_id, Case.category == category, Case.hidden_complainant.is_(False),
-        Case.open, Case.received_at >= now - timedelta(days=rule["days"]),
-    ).order_by(Case.id.desc()).limit(50))
+    db = session.connection()
+    ids = list(db.execute(_CANDIDATES, {"village": village_id, "category": category,
+                                        "since": now - timedelta(days=rule["days"])}).scalars())
+    if not ids:
+        return None
+    kept = runtime_cache(session, "first_reports")
+    kept = {} if kept is None else kept
+    seen = {case_id: kept[case_id] for case_id in ids if case_id in kept}
+    missing = [case_id for case_id in ids if case_id not in seen]
+    if missing:
+        ours = session.info.get(OPENED, ())  # not committed yet: kept only once they are (a rollback may reuse ids)
+        for case_id, their_words, their_text in db.execute(_FIRST_REPORTS, {"ids": missing}):
+            seen[case_id] = first_report(their_text, their_words)
+            if case_id not in ours:
+                kept[case_id] = seen[case_id]
     mine = report(text, words(text))
-    for case_id, their_words, their_text in candidates:
-        # The first report's text only (later supplements may name other places).
-        if same_problem(mine, report(their_text.split("\n", 1)[0], their_words), rule["min_shared"],
-                        rule["min_overlap"]):
+    for case_id in ids:
+        if case_id in seen and same_problem(mine, seen[case_id], rule["min_shared"], rule["min_overlap"]):
             return session.get(Case, case_id)
     return None
 
@@ -227,7 +255,8 @@ def open_new(session, resident: Resident, text: str, verdict, config: dict, now:
     """
     if resident.id is None:  # a 代录 reporter is new: its id goes into the case and the first ledger entry
         session.flush()
-    village = roster_view.village(session, resident.village_id)  # cached roster facts: no statement
+    # Cached roster facts: no statement. (A resident binding in this message has the village, not yet its id.)
+    village = roster_view.village(session, resident.village.id if resident.village_id is None else resident.village_id)
     # A complaint about cadres goes to the township, its complainant hidden, away from those it names.
     about, people = accused(session, village.id, normalise(text), verdict.category, config)
     routed = route_why(session, village.id, verdict.category, config, exclude={c.id for c in people},
@@ -243,6 +272,7 @@ def open_new(session, resident: Resident, text: str, verdict, config: dict, now:
         "assignee_id": assignee.id if assignee else None, "hidden_complainant": about, "urgent": urgent,
         "escalation": "", "reporters": 1, "reopened": 0, "answer": "", "received_at": now, "updated_at": now,
         "contact_due_at": contact_due, "resolve_due_at": resolve_due})
+    session.info.setdefault(OPENED, set()).add(case_id)
     ledger.exclusions(session, case_id, [c.id for c in people])
     ledger.reporter(session, case_id, resident.id, text, now)
     track(session, case_id, media, now)

@@ -4,14 +4,18 @@ Routing and the accused-cadre check read who serves a village on every complaint
 change only with the roster, so they come from the process's cache, valid for one roster version.
 A session without a runtime (the CLI, a test's own session) reads the database each time.
 """
+import weakref
+
 from sqlalchemy import or_, select
 
 from bot.roster.facts import ACTIVE, INFO_KEY, SYNCED, CadreFact, RosterFacts, VillageFacts
 from models import Cadre, Membership, Team, Village
 from models.version import CHANGED
 
-_DERIVED_LIMIT = 4096  # entries kept before the cache starts afresh (a roster change does too)
-_derived: dict[tuple, object] = {}
+_DERIVED_LIMIT = 4096  # entries kept before a cache starts afresh (a roster change does too)
+# Caches of the runtime whose facts they go with: a test's next runtime (another database) never
+# sees the last one's.
+_caches: "weakref.WeakKeyDictionary[RosterFacts, dict]" = weakref.WeakKeyDictionary()
 
 
 def facts_of(session) -> RosterFacts:
@@ -25,18 +29,29 @@ def village(session, village_id: int) -> VillageFacts:
     return facts_of(session).village(session, village_id)
 
 
+def runtime_cache(session, name: str) -> dict | None:
+    """A dict kept with the runtime's facts for ``name`` (None without a runtime): for values that never change."""
+    facts = session.info.get(INFO_KEY)
+    if not isinstance(facts, RosterFacts):
+        return None
+    caches = _caches.setdefault(facts, {})
+    cache = caches.setdefault(name, {})
+    if len(cache) >= _DERIVED_LIMIT:
+        cache.clear()
+    return cache
+
+
 def derived(session, name: str, arg, load):
     """``load()``, a value derived from the roster alone, kept for the current roster version."""
     facts = session.info.get(INFO_KEY)
     if not isinstance(facts, RosterFacts) or session.info.get(CHANGED):
         return load()  # no runtime, or this transaction changed the roster: read through
     facts.sync(session)
-    key = (id(facts), session.info.get(SYNCED), name, arg)
-    if key not in _derived:
-        if len(_derived) >= _DERIVED_LIMIT:
-            _derived.clear()
-        _derived[key] = load()
-    return _derived[key]
+    key = (session.info.get(SYNCED), arg)
+    cache = runtime_cache(session, name)
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
 
 
 def fact(row) -> CadreFact:
