@@ -14,7 +14,7 @@ from bot.cases import case_life, ledger, roster_view
 from bot.cases.accused import accused
 from bot.cases.case_life import assign_push, co_report, push_fields, supplement
 from bot.cases.classifier import UNSORTED, Classification, tokens
-from bot.cases.outbox import add, notify
+from bot.cases.outbox import notify
 from bot.cases.routing import route_why, team_leader, township_handler
 from bot.cases.roster_view import runtime_cache
 from bot.cases.same_problem import Report, report, same_problem
@@ -265,31 +265,29 @@ def open_new(session, resident: Resident, text: str, verdict, config: dict, now:
     number = ledger.number(session, village.township_id, village.township_code, now)
     assignee = routed.cadre
     suggested = list(verdict.suggestions) if verdict.category == UNSORTED else []
-    case_id = ledger.new_case(session, {
+    actor_kind, actor_id, data = actor or ("resident", resident.id, None)
+    if by is not None:
+        actor_kind, actor_id, data = "cadre", by.id, {"for": resident.id}
+    push = None
+    if assignee is not None:
+        content, title = assign_push(config["texts"], push_fields(number, village.name, verdict.category, text,
+                                                                  contact_due), kind, text, suggested)
+        push = {"to": assignee.id, "kind": "new_case", "content": content, "title": title}
+    case_id, _ = ledger.open_case(session, {
         "number": number, "village_id": village.id, "resident_id": resident.id, "text": text, "media": media,
         "words": sorted(words(text)), "category": verdict.category, "kind": kind, "confidence": verdict.confidence,
         "explanation": list(verdict.explanation), "suggested": suggested, "state": "assigned",
         "assignee_id": assignee.id if assignee else None, "hidden_complainant": about, "urgent": urgent,
         "escalation": "", "reporters": 1, "reopened": 0, "answer": "", "received_at": now, "updated_at": now,
-        "contact_due_at": contact_due, "resolve_due_at": resolve_due})
+        "contact_due_at": contact_due, "resolve_due_at": resolve_due}, (
+        ledger.entry(None, "receive", "", "received", actor_kind=actor_kind, actor_id=actor_id, now=now,
+                     note=text, data=data),
+        ledger.entry(None, "assign", "received", "assigned", actor_kind="system", actor_id=None, now=now,
+                     data=({"to": assignee.id} if assignee else {}) | ({"why": routed.reason} if routed.reason else {})),
+    ), push)
     session.info.setdefault(OPENED, set()).add(case_id)
     ledger.exclusions(session, case_id, [c.id for c in people])
-    ledger.reporter(session, case_id, resident.id, text, now)
     track(session, case_id, media, now)
-    actor_kind, actor_id, data = actor or ("resident", resident.id, None)
-    if by is not None:
-        actor_kind, actor_id, data = "cadre", by.id, {"for": resident.id}
-    _, assigned = ledger.entries(session, [
-        ledger.entry(case_id, "receive", "", "received", actor_kind=actor_kind, actor_id=actor_id, now=now,
-                     note=text, data=data),
-        ledger.entry(case_id, "assign", "received", "assigned", actor_kind="system", actor_id=None, now=now,
-                     data=({"to": assignee.id} if assignee else {}) | ({"why": routed.reason} if routed.reason else {})),
-    ])
-    if assignee is not None:
-        content, title = assign_push(config["texts"], push_fields(number, village.name, verdict.category, text,
-                                                                  contact_due), kind, text, suggested)
-        add(session, f"case_event:{assigned}", "cadre", assignee.id, "new_case", content, case_id=case_id,
-            title=title, urgent=urgent)
     return Opened(case_id, number, kind, verdict.category, village.id, resident.id, text, assignee, routed.reason,
                   urgent, now, contact_due, resolve_due)
 

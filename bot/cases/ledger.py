@@ -11,9 +11,11 @@ Ledger entries written here are noted for webhook subscribers as a flush notes t
 """
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Boolean, Integer, String, Text, bindparam, text
 
-from models import Case, CaseCounter, CaseEvent, CaseExclusion, CaseReporter
+from bot.cases.outbox import add, title_line
+from models import Case, CaseCounter, CaseEvent, CaseExclusion, CaseReporter, utcnow
+from models.base import UTCDateTime
 
 PENDING = "api_case_events"  # key in Session.info: ids of ledger entries written, not yet committed
 
@@ -54,7 +56,7 @@ def new_case(session, row: dict) -> int:
     return connection(session).execute(_NEW_CASE, row).scalar_one()
 
 
-def entry(case_id: int, action: str, from_state: str, to_state: str, *, actor_kind: str, actor_id: int | None,
+def entry(case_id: int | None, action: str, from_state: str, to_state: str, *, actor_kind: str, actor_id: int | None,
           now: datetime, note: str = "", data: dict | None = None) -> dict:
     """One ledger entry's row, to write with ``entries``."""
     return {"case_id": case_id, "actor_kind": actor_kind, "actor_id": actor_id, "action": action,
@@ -80,3 +82,58 @@ def exclusions(session, case_id: int, cadre_ids) -> None:
     if rows:
         connection(session).execute(_EXCLUSIONS, rows)
 
+
+
+_CASE_COLUMNS = ("number", "village_id", "resident_id", "text", "media", "words", "category", "kind", "confidence",
+                 "explanation", "suggested", "state", "assignee_id", "hidden_complainant", "urgent", "escalation",
+                 "reporters", "reopened", "answer", "received_at", "updated_at", "contact_due_at", "resolve_due_at")
+_ENTRY_COLUMNS = ("actor_kind", "actor_id", "action", "from_state", "to_state", "note", "data")
+# PostgreSQL writes a new case in one statement: the case, its reporter, its receive and assign
+# entries (in that order: ids follow the ledger) and the assignee's push, whose source is the assign
+# entry's id. Its data-modifying CTEs all see the case's id; nothing else runs in between.
+_OPEN_PG = text(
+    'WITH c AS (INSERT INTO "case" (' + ", ".join(_CASE_COLUMNS) + ") VALUES ("
+    + ", ".join(f":{name}" for name in _CASE_COLUMNS) + ") RETURNING id),"
+    " r AS (INSERT INTO case_reporter (case_id, resident_id, text, joined_at, verdict)"
+    " SELECT id, :resident_id, :text, :received_at, '' FROM c),"
+    " e AS (INSERT INTO case_event (case_id, " + ", ".join(_ENTRY_COLUMNS) + ", at)"
+    " SELECT c.id, " + ", ".join(f"v.{name}" for name in _ENTRY_COLUMNS) + ", :received_at FROM c,"
+    " (VALUES (1, " + ", ".join(f":e1_{name}" for name in _ENTRY_COLUMNS) + "),"
+    " (2, " + ", ".join(f":e2_{name}" for name in _ENTRY_COLUMNS) + ")) AS v(n, " + ", ".join(_ENTRY_COLUMNS) + ")"
+    " ORDER BY v.n RETURNING id),"
+    " p AS (INSERT INTO notification (source, recipient_kind, recipient_id, kind, case_id, title, content, urgent,"
+    " state, attempts, last_error, channel, created_at, next_attempt_at)"
+    " SELECT 'case_event:' || last.id, 'cadre', :push_to, :push_kind, c.id, :push_title, :push_content,"
+    " :urgent, 'pending', 0, '', '', :push_at, :push_at FROM (SELECT max(id) AS id FROM e) AS last, c WHERE :push"
+    " ON CONFLICT (source, recipient_kind, recipient_id) DO NOTHING)"
+    " SELECT c.id, (SELECT min(id) FROM e), (SELECT max(id) FROM e) FROM c"
+).bindparams(*(bindparam(c.name, type_=CASE.c[c.name].type) for c in CASE.columns if c.name in _CASE_COLUMNS),
+             *(bindparam(f"e{n}_{name}", type_=EVENT.c[name].type) for n in (1, 2) for name in _ENTRY_COLUMNS),
+             bindparam("push_to", type_=Integer()), bindparam("push_kind", type_=String()),
+             bindparam("push_title", type_=String()), bindparam("push_content", type_=Text()),
+             bindparam("push_at", type_=UTCDateTime()), bindparam("push", type_=Boolean()))
+
+
+def open_case(session, case: dict, first: tuple[dict, dict], push: dict | None) -> tuple[int, list[int]]:
+    """Write a new case with its first reporter, its two first ledger entries (``entry`` rows without a case)
+    and ``push`` about the second (recipient ``to``, ``kind``, ``title``, ``content``); its id and the entries'."""
+    db = connection(session)
+    if db.dialect.name == "postgresql":
+        params = dict(case, push=push is not None, push_at=utcnow(), push_to=None, push_kind="", push_title="",
+                      push_content="")
+        if push is not None:
+            params.update(push_to=push["to"], push_kind=push["kind"], push_title=title_line(push["title"]),
+                          push_content=push["content"])
+        for n, row in enumerate(first, 1):
+            params.update({f"e{n}_{name}": row[name] if name != "data" else row[name] or {} for name in _ENTRY_COLUMNS})
+        case_id, *ids = db.execute(_OPEN_PG, params).one()
+        session.info.setdefault(PENDING, []).extend(ids)
+        return case_id, ids
+    # Elsewhere (SQLite: in process, no round trips to save) one statement per table.
+    case_id = new_case(session, case)
+    reporter(session, case_id, case["resident_id"], case["text"], case["received_at"])
+    ids = entries(session, [dict(row, case_id=case_id) for row in first])
+    if push is not None:
+        add(session, f"case_event:{ids[-1]}", "cadre", push["to"], push["kind"], push["content"], case_id=case_id,
+            title=push["title"], urgent=case["urgent"])
+    return case_id, ids
