@@ -15,17 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Text, bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy import case as when
 
 from bot.cases import ledger, permissions
 from bot.cases.accused import accused, exclude, excluded_ids
 from bot.cases.classifier import UNSORTED
-from bot.cases.outbox import notify_event
+from bot.cases.outbox import add, notify_event
 from bot.cases.routing import county_supervisors, is_township_level, route_why, township_handler
 from bot.media.attachments import track
 from bot.timefmt import short
 from models import Cadre, Case, CaseEvent, CaseReporter, Escalation, Resident
+from models.api import STAND_IN_PREFIX
 from models.base import UTCDateTime
+from models.roster import OFFLINE
 from models.case import DONE, ENDED, OPEN, STATES  # noqa: F401  the states' one definition, re-exported
 
 # Someone has taken the case on and works on it.
@@ -285,16 +288,45 @@ def co_report(session, case: Case, resident: Resident, text: str, now: datetime,
 
 # Cadres' moves.
 
+_ACCEPT = (_CASE.update().where(_CASE.c.id == bindparam("case"))
+           .values(state=bindparam("target"), owner_id=bindparam("owner"), assignee_id=None,
+                   accepted_at=bindparam("accepted", type_=UTCDateTime())))
+_REPORTER_TABLE, _RESIDENT_TABLE = CaseReporter.__table__, Resident.__table__
+# The reporters a push about the case reaches: not a 代录 reporter (told in person), not a client
+# system's stand-in (it hears by webhook), in the order they came.
+_REACHABLE_REPORTERS = (select(_RESIDENT_TABLE.c.id).join(_REPORTER_TABLE, _REPORTER_TABLE.c.resident_id == _RESIDENT_TABLE.c.id)
+                        .where(_REPORTER_TABLE.c.case_id == bindparam("case"),
+                               _RESIDENT_TABLE.c.openid.not_like(f"{OFFLINE}%"),
+                               _RESIDENT_TABLE.c.openid.not_like(f"{STAND_IN_PREFIX}%"))
+                        .order_by(_REPORTER_TABLE.c.id))
+
+
 def accept(session, case: Case, cadre: Cadre, config: dict, now: datetime) -> CaseEvent:
-    """Accept a case: the first to accept owns it to the end (首办责任制); the reporters are told who."""
-    entry = _step(session, case, cadre, "accept", now)
-    case.owner = case.owner or cadre  # escalation and transfer back never change the first handler
-    case.assignee = None
-    case.accepted_at = case.accepted_at or now
-    _tell_reporters(session, entry, "accepted", config["texts"]["push_accepted"].format(
-        number=case.number, name=cadre.name, position=cadre.position, phone=cadre.phone),
-        title=f"案件 {case.number} 已受理")
-    return entry
+    """Accept a case: the first to accept owns it to the end (首办责任制); the reporters are told who.
+
+    The hot one of the cadres' moves: locked and checked as every move is, then written as one
+    UPDATE, one ledger INSERT and the reporters' pushes (cached Core statements, no flush). The
+    entry returned is not in the session (it is written already).
+    """
+    lock(session, case)
+    _check(session, case, cadre, "accept")
+    before, target = case.state, MOVES["accept"].target
+    owner = case.owner or cadre  # escalation and transfer back never change the first handler
+    accepted = case.accepted_at or now
+    db = session.connection()
+    db.execute(_ACCEPT, {"case": case.id, "target": target, "owner": owner.id, "accepted": accepted})
+    for key, value in (("state", target), ("owner_id", owner.id), ("owner", owner), ("assignee_id", None),
+                       ("assignee", None), ("accepted_at", accepted)):
+        set_committed_value(case, key, value)  # the loaded case as the row now is, nothing left to flush
+    [entry_id] = ledger.entries(session, [ledger.entry(case.id, "accept", before, target, actor_kind="cadre",
+                                                       actor_id=cadre.id, now=now)])
+    content = config["texts"]["push_accepted"].format(number=case.number, name=cadre.name, position=cadre.position,
+                                                      phone=cadre.phone)
+    for resident_id in db.execute(_REACHABLE_REPORTERS, {"case": case.id}).scalars():
+        add(session, f"case_event:{entry_id}", "resident", resident_id, "accepted", content, case_id=case.id,
+            title=f"案件 {case.number} 已受理", urgent=case.urgent)
+    return CaseEvent(id=entry_id, case_id=case.id, actor_kind="cadre", actor_id=cadre.id, action="accept",
+                     from_state=before, to_state=target, note="", data={}, at=now)
 
 
 def note(session, case: Case, cadre: Cadre, text: str, now: datetime) -> CaseEvent:
