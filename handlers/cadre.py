@@ -3,6 +3,7 @@ import math
 from functools import wraps
 
 from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from bot.cases import case_life
 from bot.cases.case_life import CaseError
@@ -14,7 +15,7 @@ from bot.timefmt import left, short
 from handlers.cases_common import PHONE, action_label, pick_case, refusal, split_args, state_label
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
-from models import Cadre, Case, CaseExclusion
+from models import Cadre, Case, CaseExclusion, Village
 from models.case import ENDED
 from models.api import STAND_IN_PREFIX, hotline_callers
 from models.roster import served_villages
@@ -54,8 +55,17 @@ def register(registry: Registry) -> None:
     registry.command("代录", roles={"member", "leader", "secretary"})(record)
 
 
-def case_command(usage: str, needs_text: bool = False):
-    """Parse ``N [text]`` and find the case; pass (case, text, cadre); phrase a refused move."""
+# What every case command reads of a case (its permissions look at the village's team), loaded with it.
+WITH_CASE = (joinedload(Case.village).joinedload(Village.team), joinedload(Case.resident),
+             joinedload(Case.owner), joinedload(Case.assignee), joinedload(Case.exclusions))
+
+
+def case_command(usage: str, needs_text: bool = False, reads: bool = False):
+    """Parse ``N [text]`` and find the case; pass (case, text, cadre); phrase a refused move.
+
+    ``reads``: the handler only reads, so the cadre is the roster facts' (bot/roster/facts.py: the
+    same id, role and scope the permissions look at), not a row loaded per message.
+    """
 
     def decorator(handler):
         @wraps(handler)
@@ -63,9 +73,12 @@ def case_command(usage: str, needs_text: bool = False):
             number, text = split_args(context.args)
             if not number or (needs_text and not text):
                 return context.text("case_usage", usage=USAGE[usage])
-            cadre = context.session.get(Cadre, sender.cadre_id)
+            if reads and context.runtime is not None:
+                cadre = context.runtime.facts.cadre_by_id(context.session, sender.cadre_id)
+            else:
+                cadre = context.session.get(Cadre, sender.cadre_id)
             # Also by last digits; one answer for unknown and not-yours: numbers reveal nothing.
-            case, problem = pick_case(context, number, lambda c: readable(context.session, cadre, c))
+            case, problem = pick_case(context, number, lambda c: readable(context.session, cadre, c), WITH_CASE)
             if case is None or not readable(context.session, cadre, case):
                 return problem or context.text("case_not_found", number=number)
             try:
@@ -88,6 +101,8 @@ def accept(case: Case, text: str, cadre: Cadre, context: Context) -> str:
 
 def _attachments(case: Case, context: Context) -> str:
     """One line per photo, voice, video and location of the case, with a link to open it."""
+    if not case.media:
+        return ""  # nothing attached: no need to look for files
     base = context.runtime.dashboard_url.rstrip("/")
     lines = []
     for item in attachments(context.session, case, context.config["labels"]):
@@ -101,7 +116,7 @@ def _attachments(case: Case, context: Context) -> str:
     return "\n" + context.text("attachments", lines="\n".join(lines)) if lines else ""
 
 
-@case_command("detail")
+@case_command("detail", reads=True)
 def detail(case: Case, text: str, cadre: Cadre, context: Context) -> str:
     """Show a case; the complainant of a complaint about village cadres only to its handler."""
     if not can(cadre, case, READ):
