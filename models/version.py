@@ -9,12 +9,14 @@ from sqlalchemy import BigInteger, event, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.abuse import BannedUser
+from models.api import WebhookSubscriber
 from models.base import Base
 from models.roster import Cadre, Membership, StationDayChange, Team, Township, Village
 
 CHANGED = "roster_changed"  # key in Session.info: this transaction changed a roster fact
 COMMITTED = "roster_version"  # key in Session.info: the version this transaction's commit makes current
-WATCHED = (Township, Team, Village, Cadre, Membership, StationDayChange, BannedUser)
+# The roster, and who listens to case events (asked before every ledger entry is published).
+WATCHED = (Township, Team, Village, Cadre, Membership, StationDayChange, BannedUser, WebhookSubscriber)
 WATCHED_TABLES = frozenset(model.__tablename__ for model in WATCHED)
 
 

@@ -174,3 +174,89 @@ def first_end(info):
 
     from bot.timefmt import CHINA
     return datetime.combine(info.date, time(18, 0), CHINA)
+
+
+# -- through the chat: what each kind of change does to the next message --------------------------
+
+
+def test_a_cadre_binding_by_invite_is_seen_by_both_workers_on_the_next_message(runtime, second, roster):
+    from bot.roster.invites import create_invite
+    from models import Cadre as CadreRow
+    from tests.dialog import Chat
+
+    here, there = Chat(runtime, NOW), Chat(second, NOW)
+    texts = runtime.config["texts"]
+    assert there.say("o_new_cadre", "帮助") == texts["help"]  # a resident, as far as either knows
+    with runtime.Session.begin() as session:
+        phone = session.get(CadreRow, roster["road"]).phone
+        code = create_invite(session, phone, NOW).code
+    here.say("o_new_cadre", f"认证 {code}")
+    assert there.say("o_new_cadre", "帮助") == texts["help_cadre"]
+    assert there.say("o_huang", "帮助") == texts["help"]  # the old binding is gone everywhere
+
+
+def test_a_deactivated_cadre_is_a_resident_on_the_next_message_in_another_worker(runtime, second, roster):
+    from tests.dialog import Chat
+
+    texts = runtime.config["texts"]
+    there = Chat(second, NOW)
+    assert there.say("o_zhou", "帮助") == texts["help_cadre"]
+    with runtime.Session.begin() as session:
+        session.get(Cadre, roster["farm"]).active = False
+    assert there.say("o_zhou", "帮助") == texts["help"]
+
+
+def test_with_redis_down_a_change_in_one_worker_reaches_the_other_on_its_next_message(runtime, second, roster,
+                                                                                     monkeypatch):
+    import redis as redis_module
+
+    from tests.dialog import Chat
+
+    def down(*_args, **_kwargs):
+        raise redis_module.ConnectionError("down")
+
+    texts = runtime.config["texts"]
+    there = Chat(second, NOW)
+    assert there.say("o_troll", "帮助") == texts["help"]  # the ban list is cached in the second worker
+    for rt in (runtime, second):
+        rt.dedupe._down_until = 0.0
+        monkeypatch.setattr(rt.dedupe, "_admit", down)
+        monkeypatch.setattr(rt.dedupe, "_settle", down)
+        monkeypatch.setattr(rt.facts.redis, "set", down)
+        monkeypatch.setattr(rt.facts.redis, "get", down)
+    with runtime.Session.begin() as session:
+        bans.ban(session, "o_troll")
+    assert there.say("o_troll", "帮助") == texts["banned"]
+    with runtime.Session.begin() as session:
+        bans.unban(session, "o_troll")
+    assert there.say("o_troll", "帮助") == texts["help"]
+
+
+def test_a_station_day_cancelled_by_the_leader_changes_the_other_workers_answer(runtime, second, roster):
+    from tests.dialog import Chat
+
+    there = Chat(second, NOW)
+    before = there.say("o_ah", "驻点")
+    with runtime.Session.begin() as session:
+        village = session.get(Village, roster["village"])
+        info = runtime.facts.next_station_day(session, village, NOW, runtime.config.get("station_days") or {})
+        session.add(StationDayChange(village_id=village.id, day=info.regular, moved_to=None))
+    after = there.say("o_ah", "驻点")
+    assert after != before and f"{info.date.month}月{info.date.day}日" in before
+    assert f"{info.date.month}月{info.date.day}日" not in after
+
+
+def test_my_cases_pages_past_the_last_show_the_last(chat, runtime, roster):
+    runtime.config["cases"]["page_size"] = 1
+    for i in range(3):
+        chat.say("o_ah", f"村口第{i}盏路灯坏了好几天了，晚上很黑")
+        chat.tick(minutes=5)
+    from models import Case
+    with runtime.Session() as session:
+        owners = {c.assignee_id for c in session.query(Case)}
+    cadre = next(iter(owners))
+    with runtime.Session() as session:
+        openid = session.get(Cadre, cadre).openid
+    first, last, beyond = chat.say(openid, "我的"), chat.say(openid, "我的 3"), chat.say(openid, "我的 9")
+    assert "第 1/3 页" in first and "第 3/3 页" in last
+    assert beyond == last

@@ -24,7 +24,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
 from bot.villages.station_day import CHINA, HORIZON_WEEKS, NoStationDay, StationDayInfo, day_plan, pick
-from models import BannedUser, Cadre, Membership, Team, Township, Village
+from models import BannedUser, Cadre, Membership, Team, Township, Village, WebhookSubscriber
 from models.version import CHANGED, COMMITTED, current
 
 log = logging.getLogger(__name__)
@@ -94,12 +94,14 @@ class _State:
         self.banned: frozenset[str] | None = None
         self.villages: dict[int, VillageFacts | None] = {}
         self.plans: dict[tuple, tuple] = {}  # (village id, China date, station_days rules) -> day_plan
+        self.listening: bool | None = None  # any active webhook subscriber
 
 
 CADRE_COLUMNS = (Cadre.id, Cadre.name, Cadre.position, Cadre.phone, Cadre.role, Cadre.categories,
                  Cadre.township_id, Cadre.county, Cadre.active)
 ACTIVE = select(*CADRE_COLUMNS).where(Cadre.active.is_(True))
 BY_ID = select(*CADRE_COLUMNS)
+ANY_SUBSCRIBER = select(WebhookSubscriber.id).where(WebhookSubscriber.active.is_(True)).limit(1)
 
 
 def _cadre(row) -> CadreFact | None:
@@ -208,6 +210,16 @@ class RosterFacts:
         if state.banned is None:
             state.banned = frozenset(session.scalars(select(BannedUser.openid)))
         return openid in state.banned
+
+    def listening(self, session) -> bool:
+        """Whether any webhook subscriber is active (case events are published only then)."""
+        state = self._fresh(session)
+        if state is not None and state.listening is not None:
+            return state.listening
+        found = session.scalar(ANY_SUBSCRIBER) is not None
+        if state is not None:
+            state.listening = found
+        return found
 
     def village(self, session, village_id: int) -> VillageFacts | None:
         """The village's facts (township, team, leader, members, secretaries, station rule), or None."""
