@@ -151,8 +151,7 @@ def receipt(filed: Filed, context: Context) -> str:
     if filed.how == "co_report":
         return context.text("case_co_report", count=case.reporters, **card)
     session = context.session
-    station = context.runtime.facts.next_station_day(session, session.get(Village, case.village_id), context.now,
-                                                     context.config.get("station_days") or {})
+    station = context.next_station_day(session.get(Village, case.village_id))
     reply = context.text("case_new", station_day=station.text, why=case.why or "驻点团队", **card)
     if ask_phone_once(session, session.get(Resident, case.resident_id)):  # a phone is left by choice only
         reply += "\n" + context.text("phone_ask")

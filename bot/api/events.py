@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.api.fields import filed_by, iso, service_request
 from bot.api.keys import Caller
+from bot.cases.ledger import PENDING  # ids of ledger entries written, not yet committed (flush or Core)
 from bot.cases.outbox import add
 from bot.roster.facts import ANY_SUBSCRIBER, INFO_KEY
 from models import ApiClient, Cadre, CaseEvent, WebhookSubscriber
 
-PENDING = "api_case_events"  # key in Session.info: ids of ledger entries flushed, not yet committed
 KIND = "webhook"
 
 # Open311 clients hear these names; the ledger's actions stay ours.
