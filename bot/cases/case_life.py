@@ -294,7 +294,8 @@ _ACCEPT = (_CASE.update().where(_CASE.c.id == bindparam("case"))
 _REPORTER_TABLE, _RESIDENT_TABLE = CaseReporter.__table__, Resident.__table__
 # The reporters a push about the case reaches: not a 代录 reporter (told in person), not a client
 # system's stand-in (it hears by webhook), in the order they came.
-_REACHABLE_REPORTERS = (select(_RESIDENT_TABLE.c.id).join(_REPORTER_TABLE, _REPORTER_TABLE.c.resident_id == _RESIDENT_TABLE.c.id)
+_REACHABLE_REPORTERS = (select(_RESIDENT_TABLE.c.id)
+                        .join(_REPORTER_TABLE, _REPORTER_TABLE.c.resident_id == _RESIDENT_TABLE.c.id)
                         .where(_REPORTER_TABLE.c.case_id == bindparam("case"),
                                _RESIDENT_TABLE.c.openid.not_like(f"{OFFLINE}%"),
                                _RESIDENT_TABLE.c.openid.not_like(f"{STAND_IN_PREFIX}%"))

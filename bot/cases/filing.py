@@ -283,7 +283,8 @@ def open_new(session, resident: Resident, text: str, verdict, config: dict, now:
         ledger.entry(None, "receive", "", "received", actor_kind=actor_kind, actor_id=actor_id, now=now,
                      note=text, data=data),
         ledger.entry(None, "assign", "received", "assigned", actor_kind="system", actor_id=None, now=now,
-                     data=({"to": assignee.id} if assignee else {}) | ({"why": routed.reason} if routed.reason else {})),
+                     data=({"to": assignee.id} if assignee else {})
+                     | ({"why": routed.reason} if routed.reason else {})),
     ), push)
     session.info.setdefault(OPENED, set()).add(case_id)
     ledger.exclusions(session, case_id, [c.id for c in people])

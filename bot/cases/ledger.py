@@ -33,7 +33,8 @@ _EXCLUSIONS = EXCLUSION.insert()
 _BUMP = (COUNTER.update().where(COUNTER.c.township_id == bindparam("township"), COUNTER.c.year == bindparam("in_year"))
          .values(last=COUNTER.c.last + 1).returning(COUNTER.c.last))
 # The township's first case of a year: the same SQL on both databases; a concurrent first filing wins.
-_COUNTER = text("INSERT INTO case_counter (township_id, year, last) VALUES (:township, :year, 0) ON CONFLICT DO NOTHING")
+_COUNTER = text("INSERT INTO case_counter (township_id, year, last) VALUES (:township, :year, 0)"
+                " ON CONFLICT DO NOTHING")
 
 
 def connection(session):
