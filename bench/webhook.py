@@ -42,9 +42,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def database(kind: str, folder: Path) -> str:
+def database(kind: str, folder: Path, name: str = "bench_webhook") -> str:
     """A fresh database of ``kind`` with the schema, a roster and bound bench residents."""
-    url = scratch_database(kind, "bench_webhook", folder)
+    url = scratch_database(kind, name, folder)
     upgrade(url)
     engine = create_engine(url)
     with make_sessionmaker(engine).begin() as session:

@@ -16,6 +16,7 @@ from bot.db import make_engine, make_sessionmaker
 from bot.inbox.dedupe import Dedupe
 from bot.inbox.ratelimit import RateLimiter
 from bot.redis_server import ensure_own_redis
+from bot.roster.facts import RosterFacts, attach
 from bot.settings import Settings
 from bot.wechat.client import WeChatApi
 from bot.wechat.protocol import Protocol
@@ -42,6 +43,7 @@ class Runtime:
     registry: Registry
     dedupe: Dedupe
     classifier: "LiveClassifier"
+    facts: RosterFacts  # the roster facts cached for this process (bot/roster/facts.py)
     clock: Callable[[], datetime] = utcnow  # what "now" is when a caller gives none; tests may set it
     dashboard_url: str = ""  # public base of the dashboard's links (DASHBOARD_URL), set by the dashboard
     login_limiter: Any = None  # the dashboard's password throttle (bot/dashboard/throttle.py), set when it is on
@@ -100,6 +102,8 @@ def build_runtime(settings: Settings) -> Runtime:
     client = redis_client(redis_url)
     wechat = settings.config["wechat"]
     Session = make_sessionmaker(engine)
+    facts = RosterFacts(client)
+    attach(Session, facts)  # a roster change committed here drops the facts and tells the other processes
     return Runtime(
         settings=settings,
         engine=engine,
@@ -113,6 +117,7 @@ def build_runtime(settings: Settings) -> Runtime:
         registry=build_registry(),
         dedupe=Dedupe(client, wechat["dedupe_ttl_seconds"]),
         classifier=load_classifier(settings, Session),
+        facts=facts,
     )
 
 

@@ -1,7 +1,6 @@
 """Cadres bind their WeChat to the roster with ``认证 <code>`` and ask ``我的村`` for the villages they serve."""
 from bot.delivery.waiting import release
 from bot.roster.invites import InviteError, redeem
-from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import CADRE_ROLES, Context, Registry
 from models import Cadre
@@ -33,7 +32,6 @@ def my_villages(message: Message, sender: Sender, context: Context) -> str:
     villages = served_villages(context.session, cadre)
     if not villages:
         return context.text("my_villages_none")
-    station_days = context.config.get("station_days") or {}
     lines = [context.text("my_villages_line", township=v.township.name, village=v.name,
-                          station=next_station_day(v, context.now, station_days).text) for v in villages]
+                          station=context.next_station_day(v).text) for v in villages]
     return context.text("my_villages", lines="\n".join(lines))

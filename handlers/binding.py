@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from bot.roster.names import find_villages
 from bot.villages.qr import village_for_scene
-from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import PASS, Context, Registry
 from models import Resident, Village
@@ -52,7 +51,7 @@ def bind(resident: Resident, village: Village, message: Message, context: Contex
     resident.pending_choices = []
     resident.dialogue = {}
     context.session.flush()
-    station = next_station_day(village, context.now, context.config.get("station_days") or {})
+    station = context.next_station_day(village)
     reply = context.text("bind_done", village=f"{village.township.name}{village.name}", station=station.text)
     if resident.pending_text.strip() or resident.pending_media:
         from handlers.intake import file_pending  # the cases engineer's module; imported late to keep the cycle out

@@ -2,7 +2,6 @@
 from sqlalchemy import select
 
 from bot.villages.card import card_for, card_text
-from bot.villages.station_day import next_station_day
 from handlers.leader import change_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
@@ -45,6 +44,6 @@ def station_day(message: Message, sender: Sender, context: Context) -> str:
     village = village_of(context.session, sender)
     if village is None:
         return context.text("not_bound")
-    station = next_station_day(village, context.now, context.config.get("station_days") or {})
+    station = context.next_station_day(village)
     note = context.text("station_remote_note") if village.remote else ""
     return context.text("station_next", village=f"{village.township.name}{village.name}", station=station.text, note=note)

@@ -18,12 +18,15 @@ def split_args(args: str) -> tuple[str, str]:
     return number.strip().upper(), rest.strip()
 
 
-def find_case(session, number: str) -> Case | None:
-    """The case with this number (case-insensitive), or None."""
-    return session.scalar(select(Case).where(Case.number == number.upper())) if number else None
+def find_case(session, number: str, options=()) -> Case | None:
+    """The case with this number (case-insensitive), or None; ``options``: what to load with it."""
+    if not number:
+        return None
+    return session.execute(select(Case).where(Case.number == number.upper()).options(*options)).unique() \
+        .scalar_one_or_none()
 
 
-def pick_case(context, number: str, visible) -> tuple[Case | None, str | None]:
+def pick_case(context, number: str, visible, options=()) -> tuple[Case | None, str | None]:
     """The one case ``number`` means, or the reply saying why not (not found, or which of several).
 
     A full number is looked up as it is; bare digits (``3``, ``00003``) are a serial: the visible
@@ -31,11 +34,11 @@ def pick_case(context, number: str, visible) -> tuple[Case | None, str | None]:
     """
     number = number.removesuffix("号")  # "12号"
     if not number.isdigit():  # a full number: the caller checks its right to the case
-        case = find_case(context.session, number)
+        case = find_case(context.session, number, options)
         return (case, None) if case is not None else (None, context.text("case_not_found", number=number))
     serial = f"-{int(number):05d}"
-    cases = [c for c in context.session.scalars(select(Case).where(Case.number.endswith(serial))
-                                                 .order_by(Case.id.desc()).limit(50)) if visible(c)]
+    cases = [c for c in context.session.execute(select(Case).where(Case.number.endswith(serial)).options(*options)
+                                                .order_by(Case.id.desc()).limit(50)).unique().scalars() if visible(c)]
     if not cases:
         return None, context.text("case_not_found", number=number)
     if len(cases) > 1:

@@ -1,7 +1,7 @@
 """Who is writing: an active cadre from the roster, or a resident (bound or not)."""
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -11,30 +11,43 @@ from models import Cadre, Resident
 # Senders that wrote through WeCom's callback (/wecom) are ``wecom:<userid>``, never an openid.
 WECOM_PREFIX = "wecom:"
 
+RESIDENTS = Resident.__table__
+# A known resident is one UPDATE (its last message opens WeChat's 48-hour window for customer-service
+# replies). Core on the table, built once: no ORM statement building per message.
+SEEN = (update(RESIDENTS).where(RESIDENTS.c.openid == bindparam("sender"))
+        .values(last_message_at=bindparam("now")).returning(RESIDENTS.c.id))
+KNOWN = select(RESIDENTS.c.id).where(RESIDENTS.c.openid == bindparam("sender"))
 
-def wecom_cadre(session, sender: str):
+
+def wecom_cadre(session, sender: str, facts=None):
     """The active cadre the roster binds to a ``wecom:<userid>`` sender: (id, role), or None."""
+    if facts is not None:
+        return facts.cadre(session, WECOM_PREFIX + sender.removeprefix(WECOM_PREFIX))
     return session.execute(select(Cadre.id, Cadre.role).where(
         Cadre.wecom_userid == sender.removeprefix(WECOM_PREFIX), Cadre.active.is_(True))).first()
 
 
-def identify(session, openid: str, now: datetime | None = None) -> Sender:
-    """Look the openid up among active cadres, else record the resident (and when they last wrote)."""
+def _cadre(session, openid: str, facts):
+    if facts is not None:
+        return facts.cadre(session, openid)
+    return session.execute(select(Cadre.id, Cadre.role).where(Cadre.openid == openid, Cadre.active.is_(True))).first()
+
+
+def identify(session, openid: str, now: datetime | None = None, facts=None) -> Sender:
+    """Look the openid up among active cadres, else record the resident (and when they last wrote).
+
+    ``facts``: the runtime's roster facts (bot/roster/facts.py), so a cadre costs no query.
+    """
     if openid.startswith(WECOM_PREFIX):  # only cadres write through WeCom; the webhook checked it
-        cadre = wecom_cadre(session, openid)
+        cadre = wecom_cadre(session, openid, facts)
         return Sender(openid=openid, role=cadre.role if cadre else "unknown", cadre_id=cadre.id if cadre else None)
-    cadre = session.execute(
-        select(Cadre.id, Cadre.role).where(Cadre.openid == openid, Cadre.active.is_(True))
-    ).first()
+    cadre = _cadre(session, openid, facts)
     if cadre:
         return Sender(openid=openid, role=cadre.role, cadre_id=cadre.id)
+    connection = session.connection()
     if now is None:
-        return Sender(openid=openid, resident_id=session.scalar(select(Resident.id).where(Resident.openid == openid)))
-    # A known resident is one UPDATE (its last message opens WeChat's 48-hour window for
-    # customer-service replies); plain UPDATEs are compiled once, ON CONFLICT statements never.
-    resident_id = session.scalar(update(Resident).where(Resident.openid == openid)
-                                 .values(last_message_at=now).returning(Resident.id)
-                                 .execution_options(synchronize_session=False))
+        return Sender(openid=openid, resident_id=connection.scalar(KNOWN, {"sender": openid}))
+    resident_id = connection.scalar(SEEN, {"sender": openid, "now": now})
     if resident_id is None:
         # A first message: the upsert lets a villager's first two messages arrive at once.
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert

@@ -4,15 +4,13 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from bot.cases.case_life import routing_reason
 from bot.cases.classifier import UNSORTED
 from bot.cases.co_report_offer import answer, waiting
-from bot.cases.filing import Filed, alert_emergency, file_text, recent_own_case, supplement
+from bot.cases.filing import Filed, alert_emergency, ask_phone_once, file_text, recent, standing, supplement
 from bot.reading.kinds import read
-from bot.villages.station_day import next_station_day
 from handlers.message import Message, Sender
 from handlers.registry import Context, Registry
-from models import Case, Resident, Team, Village
+from models import Case, Resident, Village
 
 ATTACHMENTS = {"image": "photo", "location": "location", "video": "video", "shortvideo": "video"}
 
@@ -32,9 +30,7 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
     """File the message as a case, a supplement or a co-report, and answer with the receipt."""
     if sender.role != "resident":
         return context.text("help")
-    resident = context.session.get(Resident, sender.resident_id, options=[
-        joinedload(Resident.village).joinedload(Village.township),
-        joinedload(Resident.village).joinedload(Village.team).joinedload(Team.leader)])
+    resident = sender_resident(context, sender.resident_id)
     text = message.text.strip()
     if resident.village_id is None:
         if message.kind in ATTACHMENTS or message.kind == "voice":
@@ -47,7 +43,11 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
         if message.kind in ATTACHMENTS or message.kind == "voice":
             return context.text("ask_bind_media")
         return context.text("ask_bind")
-    offered = settle_offer(resident, context)
+    latest = standing(context.session, resident.id)
+    offered = ""
+    if latest.offer is not None:
+        offered = settle_offer(resident, context)
+        latest = standing(context.session, resident.id)  # the held report is a case now
     if message.kind in ATTACHMENTS:
         return _with(offered, attach(message, resident, context))
     if message.kind == "voice" and not text:
@@ -57,10 +57,26 @@ def intake(message: Message, sender: Sender, context: Context) -> str | None:
     media = [{"kind": "voice", "media_id": message.media_id}] if message.kind == "voice" else None
     window = timedelta(minutes=context.config["cases"]["intake_window_minutes"])
     if len(text) <= context.config["cases"]["chitchat_max_chars"] and classifier(context).classify(text).category == UNSORTED \
-            and recent_own_case(context.session, resident, window, context.now) is None:  # else: a fragment
+            and not recent(latest, window, context.now):  # else: a fragment
         return _with(offered, context.text("help"))
     return _with(offered, receipt(file_text(context.session, resident, text, context.config, classifier(context),
-                                            context.now, media), context))
+                                            context.now, media, latest=latest), context))
+
+
+HELD = "intake_resident"  # key in Session.info: the writing resident, held for the message's handlers
+
+
+def sender_resident(context: Context, resident_id: int) -> Resident:
+    """The writing resident with their village, loaded once per message (the reading step, then intake).
+
+    The session's identity map holds objects weakly; this keeps the one loaded so the next handler
+    finds it without a statement. Routing reads the cached roster facts, not the village's relations.
+    """
+    held = context.session.info.get(HELD)
+    if held is None or held.id != resident_id:
+        held = context.session.get(Resident, resident_id, options=[joinedload(Resident.village)])
+        context.session.info[HELD] = held
+    return held
 
 
 def settle_offer(resident: Resident, context: Context) -> str:
@@ -134,12 +150,10 @@ def receipt(filed: Filed, context: Context) -> str:
                 phone=handler.phone)
     if filed.how == "co_report":
         return context.text("case_co_report", count=case.reporters, **card)
-    station = next_station_day(case.village, context.now, context.config.get("station_days") or {})
-    reply = context.text("case_new", station_day=station.text, why=routing_reason(context.session, case) or "驻点团队",
-                         **card)
-    resident = case.resident
-    if not resident.phone and not resident.phone_asked:  # asked once: a phone is left by choice only
-        resident.phone_asked = True
+    session = context.session
+    station = context.next_station_day(session.get(Village, case.village_id))
+    reply = context.text("case_new", station_day=station.text, why=case.why or "驻点团队", **card)
+    if ask_phone_once(session, session.get(Resident, case.resident_id)):  # a phone is left by choice only
         reply += "\n" + context.text("phone_ask")
     return reply
 

@@ -14,7 +14,7 @@ from bot.reading.normalise import normalise
 from bot.reading.places import villages_named
 from handlers import binding, card
 from handlers import resident as resident_cases
-from handlers.intake import classifier, keep_pending
+from handlers.intake import classifier, keep_pending, sender_resident
 from handlers.message import Message, Sender
 from handlers.registry import PASS, Context, Registry
 from models import Case, Resident
@@ -36,7 +36,7 @@ def read_text(message: Message, sender: Sender, context: Context):
     text = message.text.strip()
     if sender.role != "resident" or sender.resident_id is None or not text:
         return PASS
-    resident = context.session.get(Resident, sender.resident_id)
+    resident = sender_resident(context, sender.resident_id)
     state = dialogue.asked(resident, context.now, _settings(context).get("dialogue_minutes", 10))
     if resident.village_id is None:
         return before_binding(message, resident, state, context)

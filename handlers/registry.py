@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from bot.reading.commands import match_command
+from bot.villages.station_day import StationDayInfo, next_station_day
 from handlers.message import Message, Sender
 from models.roster import ROLES
 
@@ -28,6 +29,13 @@ class Context:
     def text(self, key: str, /, **values) -> str:
         """Return the configured user-facing text ``key``, formatted with ``values``."""
         return self.config["texts"][key].format(**values)
+
+    def next_station_day(self, village) -> StationDayInfo:
+        """The village's next station day from now (computed once per village and day by the roster facts)."""
+        station_days = self.config.get("station_days") or {}
+        if self.runtime is None:
+            return next_station_day(village, self.now, station_days)
+        return self.runtime.facts.next_station_day(self.session, village, self.now, station_days)
 
 
 Handler = Callable[[Message, Sender, Context], str | None]

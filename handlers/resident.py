@@ -2,7 +2,7 @@
 if they wish."""
 import re
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.cases import case_life
 from bot.cases.case_life import CaseError
@@ -15,6 +15,11 @@ from models import Case, CaseReporter, Resident
 
 # A full case number (JH-2026-00012) or its serial (12, 00012); other words after 满意 are a comment.
 NUMBER = re.compile(r"[A-Z0-9]{1,8}-\d{4}-\d{1,6}|\d{1,6}")
+CASES, REPORTERS = Case.__table__, CaseReporter.__table__
+# 进度 without a number, the commonest read: one Core statement built once, three columns.
+MY_CASES = (select(CASES.c.number, CASES.c.category, CASES.c.state)
+            .join(REPORTERS, REPORTERS.c.case_id == CASES.c.id)
+            .where(REPORTERS.c.resident_id == bindparam("resident")).order_by(CASES.c.id.desc()).limit(10))
 
 
 def register(registry: Registry) -> None:
@@ -88,8 +93,7 @@ def progress(message: Message, sender: Sender, context: Context) -> str:
             "progress_detail", number=case.number, category=case.category, state=state_label(context, case.state),
             text=text, owner=f"{owner.name}（{owner.position}）{owner.phone}" if owner else "待安排",
             answer=context.text("progress_answer", answer=case.answer) if case.answer else "").strip()
-    cases = context.session.scalars(select(Case).join(CaseReporter, CaseReporter.case_id == Case.id).where(
-        CaseReporter.resident_id == sender.resident_id).order_by(Case.id.desc()).limit(10)).all()
+    cases = context.session.connection().execute(MY_CASES, {"resident": sender.resident_id}).all()
     if not cases:
         return context.text("progress_none")
     return "\n".join(context.text("progress_line", number=c.number, category=c.category,

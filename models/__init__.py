@@ -14,11 +14,12 @@ from models.media import MediaFile
 from models.notification import Notification
 from models.records import Announcement, DashboardLogin, DiaryEntry, Inspection
 from models.roster import ROLES, Cadre, InviteCode, Membership, Resident, StationDayChange, Team, Township, Village
+from models.version import RosterVersion
 
 __all__ = [
     "ApiClient", "ApiRequest", "WebhookSubscriber", "BannedUser", "Base", "utcnow", "ClassifierModel", "Case",
     "CaseCounter", "CaseEvent", "CaseExclusion", "CaseReporter", "CoReportOffer", "Escalation", "InboundMessage",
     "KnowledgeEntry", "MediaFile",
     "Notification", "ROLES", "Cadre", "InviteCode", "Membership", "Resident", "Team",
-    "StationDayChange", "Township", "Village", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
+    "StationDayChange", "Township", "Village", "RosterVersion", "Announcement", "DashboardLogin", "DiaryEntry", "Inspection",
 ]

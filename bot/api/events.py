@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.api.fields import filed_by, iso, service_request
 from bot.api.keys import Caller
+from bot.cases.ledger import PENDING  # ids of ledger entries written, not yet committed (flush or Core)
 from bot.cases.outbox import add
+from bot.roster.facts import ANY_SUBSCRIBER, INFO_KEY
 from models import ApiClient, Cadre, CaseEvent, WebhookSubscriber
 
-PENDING = "api_case_events"  # key in Session.info: ids of ledger entries flushed, not yet committed
 KIND = "webhook"
 
 # Open311 clients hear these names; the ledger's actions stay ours.
@@ -49,8 +50,9 @@ def _emit(session) -> None:
         return
     session.flush()  # entries added since the last flush get their ids (and are noted)
     ids = sorted(set(session.info.pop(PENDING, [])))
-    if session.scalar(select(WebhookSubscriber.id).where(WebhookSubscriber.active.is_(True)).limit(1)) is None:
-        return  # nobody listens (the usual case): one indexed look-up per transaction
+    facts = session.info.get(INFO_KEY)
+    if not (facts.listening(session) if hasattr(facts, "listening") else session.scalar(ANY_SUBSCRIBER) is not None):
+        return  # nobody listens (the usual case): known from the roster facts, else one indexed look-up
     subscribers_of: dict[str, list[tuple[int, Caller]]] = {}
     for entry in session.scalars(select(CaseEvent).where(CaseEvent.id.in_(ids)).order_by(CaseEvent.id)):
         case = entry.case

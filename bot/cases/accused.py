@@ -5,59 +5,44 @@ A complaint is about a cadre when it is classified in a township-level category 
 village (村主任, 村支书, 组长 …), together with a misconduct word. Those cadres are excluded
 from the case (bot/cases/permissions.py); the case goes to the township, the complainant hidden.
 """
-from sqlalchemy import select
-
+from bot.cases import roster_view
 from bot.cases.routing import is_township_level
-from models import Cadre, Case, CaseExclusion, Membership, Team, Village
+from bot.roster.facts import CadreFact
+from models import Case, CaseExclusion
 
 
-def village_cadres(session, village: Village) -> list[tuple[Cadre, bool]]:
+def village_cadres(session, village_id: int) -> list[tuple[CadreFact, bool]]:
     """The village team's active cadres with whether each is auxiliary (the village's own), leader first."""
-    people: list[tuple[Cadre, bool]] = []
-    team = village.team
-    if team is not None and team.leader is not None and team.leader.active:
-        people.append((team.leader, False))
-    if team is not None:
-        rows = session.execute(select(Cadre, Membership.auxiliary).join(Membership, Membership.cadre_id == Cadre.id)
-                               .where(Membership.team_id == team.id, Cadre.active.is_(True)).order_by(Membership.id))
-        people += [(cadre, auxiliary) for cadre, auxiliary in rows]
-    return people
+    village = roster_view.village(session, village_id)
+    people = [(village.leader, False)] if village.leader is not None else []
+    return people + [(member.cadre, member.auxiliary) for member in village.members]
 
 
-def township_cadres(session, village: Village) -> list[Cadre]:
-    """Active cadres of the village's township (secretary, and every team of its villages)."""
-    teams = select(Village.team_id).where(Village.township_id == village.township_id)
-    members = select(Membership.cadre_id).where(Membership.team_id.in_(teams))
-    leaders = select(Team.leader_id).where(Team.id.in_(teams))
-    return list(session.scalars(select(Cadre).where(
-        Cadre.active.is_(True),
-        (Cadre.id.in_(members)) | (Cadre.id.in_(leaders)) | (Cadre.township_id == village.township_id),
-    ).order_by(Cadre.id)))
-
-
-def named(session, village: Village, text: str, rules: dict) -> list[Cadre]:
+def named(session, village_id: int, text: str, rules: dict) -> list[CadreFact]:
     """Cadres the text names (by name in the township) or implies (by a position of the village)."""
-    found = {cadre.id: cadre for cadre in township_cadres(session, village) if len(cadre.name) >= 2 and cadre.name in text}
+    township = roster_view.village(session, village_id).township_id
+    found = {cadre.id: cadre for cadre in roster_view.township_cadres(session, township)
+             if len(cadre.name) >= 2 and cadre.name in text}
     for word, implied in (rules.get("positions") or {}).items():
         if word not in text:
             continue
-        for cadre, auxiliary in village_cadres(session, village):
+        for cadre, auxiliary in village_cadres(session, village_id):
             # Generic words (村干部) imply the village's own cadres only, never the township's staff.
             if auxiliary and any(part in (cadre.position or "") for part in implied):
                 found[cadre.id] = cadre
     return list(found.values())
 
 
-def accused(session, village: Village, text: str, category: str, config: dict) -> tuple[bool, list[Cadre]]:
-    """Whether the complaint is about cadres, and the cadres it names or implies."""
+def accused(session, village_id: int, text: str, category: str, config: dict) -> tuple[bool, list[CadreFact]]:
+    """Whether the complaint is about cadres, and the cadres it names or implies (from the roster facts)."""
     rules = config.get("accused") or {}
-    people = named(session, village, text, rules)
+    people = named(session, village_id, text, rules)
     misconduct = any(word in text for word in rules.get("misconduct") or [])
     about = is_township_level(config["categories"], category) or bool(people and misconduct)
     if not about:
         return False, []
     if not people:  # 干部作风 without a name: the village's own cadres are implied
-        people = [cadre for cadre, auxiliary in village_cadres(session, village) if auxiliary]
+        people = [cadre for cadre, auxiliary in village_cadres(session, village_id) if auxiliary]
     return True, people
 
 

@@ -14,16 +14,21 @@ the reason, and the rates count it as due for resolution but never as resolved.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Text, bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import case as when
 
-from bot.cases import permissions
+from bot.cases import ledger, permissions
 from bot.cases.accused import accused, exclude, excluded_ids
 from bot.cases.classifier import UNSORTED
-from bot.cases.outbox import notify_event
+from bot.cases.outbox import add, notify_event
 from bot.cases.routing import county_supervisors, is_township_level, route_why, township_handler
 from bot.media.attachments import track
 from bot.timefmt import short
 from models import Cadre, Case, CaseEvent, CaseReporter, Escalation, Resident
+from models.api import STAND_IN_PREFIX
+from models.base import UTCDateTime
+from models.roster import OFFLINE
 from models.case import DONE, ENDED, OPEN, STATES  # noqa: F401  the states' one definition, re-exported
 
 # Someone has taken the case on and works on it.
@@ -165,9 +170,14 @@ def _tell_reporters(session, entry: CaseEvent, kind: str, content: str, title: s
 
 def case_fields(case: Case) -> dict:
     """What every push about a case says: number, village, category, the text's start, the due time."""
-    text = " ".join(case.text.split())
-    return {"number": case.number, "village": case.village.name, "category": case.category,
-            "excerpt": text if len(text) <= 80 else text[:79] + "…", "due": short(case.due_at)}
+    return push_fields(case.number, case.village.name, case.category, case.text, case.due_at)
+
+
+def push_fields(number: str, village: str, category: str, text: str, due: datetime) -> dict:
+    """``case_fields`` from the values themselves (a case just written, not loaded)."""
+    text = " ".join(text.split())
+    return {"number": number, "village": village, "category": category,
+            "excerpt": text if len(text) <= 80 else text[:79] + "…", "due": short(due)}
 
 
 def routing_reason(session, case: Case) -> str:
@@ -209,15 +219,20 @@ def assign(session, case: Case, cadre: Cadre | None, config: dict, now: datetime
     entry = apply(session, case, action, actor_kind="cadre" if actor else "system",
                   actor_id=actor.id if actor else None, now=now, note=note, data=data)
     if cadre is not None:
-        texts = config["texts"]
-        transferred = action == "transfer" and actor is not None
-        key, title = (("push_transferred", "转办给您") if transferred else
-                      ("push_new_inquiry", "群众咨询") if case.kind == "inquiry" else ("push_new_case", "新案件"))
-        content = texts[key].format(**case_fields(case), text=case.text[:200], by=actor.name if actor else "")
-        if case.suggested and case.category == UNSORTED:  # 待分类: offer the classifier's two likeliest
-            content += "\n" + texts["push_new_case_unsorted"].format(number=case.number, choices="、".join(case.suggested))
-        notify_event(session, entry, cadre, "new_case", content, title=f"{title} {case.village.name}·{case.category}")
+        content, title = assign_push(config["texts"], case_fields(case), case.kind, case.text, case.suggested,
+                                     by=actor.name if action == "transfer" and actor is not None else None)
+        notify_event(session, entry, cadre, "new_case", content, title=title)
     return entry
+
+
+def assign_push(texts: dict, fields: dict, kind: str, text: str, suggested, by: str | None = None) -> tuple[str, str]:
+    """The new-case (or inquiry, or transfer by ``by``) push to its assignee: content and title."""
+    key, title = (("push_transferred", "转办给您") if by is not None else
+                  ("push_new_inquiry", "群众咨询") if kind == "inquiry" else ("push_new_case", "新案件"))
+    content = texts[key].format(**fields, text=text[:200], by=by or "")
+    if suggested and fields["category"] == UNSORTED:  # 待分类: offer the classifier's two likeliest
+        content += "\n" + texts["push_new_case_unsorted"].format(number=fields["number"], choices="、".join(suggested))
+    return content, f"{title} {fields['village']}·{fields['category']}"
 
 
 def supplement(session, case: Case, resident: Resident, text: str, media: list[dict], now: datetime) -> CaseEvent:
@@ -229,10 +244,32 @@ def supplement(session, case: Case, resident: Resident, text: str, media: list[d
         case.text = f"{case.text}\n{text}" if case.text else text
     if media:
         case.media = [*case.media, *media]
-        track(session, case, media, now)  # photos and voice are copied out of WeChat by the worker
+        track(session, case.id, media, now)  # photos and voice are copied out of WeChat by the worker
     case.updated_at = now
     return apply(session, case, "supplement", actor_kind="resident", actor_id=resident.id, now=now, note=text,
                  data={"media": media} if media else None)
+
+
+_CASE = Case.__table__
+_LINE = bindparam("line", type_=Text())
+# A text supplement in one UPDATE: it takes the row lock (as ``lock`` does), checks the state and
+# appends, and RETURNING gives the state the ledger entry records.
+_APPEND = (_CASE.update().where(_CASE.c.id == bindparam("case"), _CASE.c.state.in_(MOVES["supplement"].sources))
+           .values(text=when((_CASE.c.text == "", _LINE), else_=_CASE.c.text + "\n" + _LINE),
+                   updated_at=bindparam("now", type_=UTCDateTime())).returning(_CASE.c.state))
+
+
+def append(session, case_id: int, resident_id: int, text: str, now: datetime) -> bool:
+    """``supplement`` of a text, without loading the case: False (nothing changed) when it is no longer open."""
+    state = session.connection().execute(_APPEND, {"case": case_id, "line": text, "now": now}).scalar()
+    if state is None:
+        return False
+    loaded = session.identity_map.get(session.identity_key(Case, case_id))
+    if loaded is not None:
+        session.expire(loaded, ["text", "updated_at"])  # a loaded copy reads the row afresh
+    ledger.entries(session, [ledger.entry(case_id, "supplement", state, state, actor_kind="resident",
+                                          actor_id=resident_id, now=now, note=text)])
+    return True
 
 
 def co_report(session, case: Case, resident: Resident, text: str, now: datetime,
@@ -251,16 +288,46 @@ def co_report(session, case: Case, resident: Resident, text: str, now: datetime,
 
 # Cadres' moves.
 
+_ACCEPT = (_CASE.update().where(_CASE.c.id == bindparam("case"))
+           .values(state=bindparam("target"), owner_id=bindparam("owner"), assignee_id=None,
+                   accepted_at=bindparam("accepted", type_=UTCDateTime())))
+_REPORTER_TABLE, _RESIDENT_TABLE = CaseReporter.__table__, Resident.__table__
+# The reporters a push about the case reaches: not a 代录 reporter (told in person), not a client
+# system's stand-in (it hears by webhook), in the order they came.
+_REACHABLE_REPORTERS = (select(_RESIDENT_TABLE.c.id)
+                        .join(_REPORTER_TABLE, _REPORTER_TABLE.c.resident_id == _RESIDENT_TABLE.c.id)
+                        .where(_REPORTER_TABLE.c.case_id == bindparam("case"),
+                               _RESIDENT_TABLE.c.openid.not_like(f"{OFFLINE}%"),
+                               _RESIDENT_TABLE.c.openid.not_like(f"{STAND_IN_PREFIX}%"))
+                        .order_by(_REPORTER_TABLE.c.id))
+
+
 def accept(session, case: Case, cadre: Cadre, config: dict, now: datetime) -> CaseEvent:
-    """Accept a case: the first to accept owns it to the end (首办责任制); the reporters are told who."""
-    entry = _step(session, case, cadre, "accept", now)
-    case.owner = case.owner or cadre  # escalation and transfer back never change the first handler
-    case.assignee = None
-    case.accepted_at = case.accepted_at or now
-    _tell_reporters(session, entry, "accepted", config["texts"]["push_accepted"].format(
-        number=case.number, name=cadre.name, position=cadre.position, phone=cadre.phone),
-        title=f"案件 {case.number} 已受理")
-    return entry
+    """Accept a case: the first to accept owns it to the end (首办责任制); the reporters are told who.
+
+    The hot one of the cadres' moves: locked and checked as every move is, then written as one
+    UPDATE, one ledger INSERT and the reporters' pushes (cached Core statements, no flush). The
+    entry returned is not in the session (it is written already).
+    """
+    lock(session, case)
+    _check(session, case, cadre, "accept")
+    before, target = case.state, MOVES["accept"].target
+    owner = case.owner or cadre  # escalation and transfer back never change the first handler
+    accepted = case.accepted_at or now
+    db = session.connection()
+    db.execute(_ACCEPT, {"case": case.id, "target": target, "owner": owner.id, "accepted": accepted})
+    for key, value in (("state", target), ("owner_id", owner.id), ("owner", owner), ("assignee_id", None),
+                       ("assignee", None), ("accepted_at", accepted)):
+        set_committed_value(case, key, value)  # the loaded case as the row now is, nothing left to flush
+    [entry_id] = ledger.entries(session, [ledger.entry(case.id, "accept", before, target, actor_kind="cadre",
+                                                       actor_id=cadre.id, now=now)])
+    content = config["texts"]["push_accepted"].format(number=case.number, name=cadre.name, position=cadre.position,
+                                                      phone=cadre.phone)
+    for resident_id in db.execute(_REACHABLE_REPORTERS, {"case": case.id}).scalars():
+        add(session, f"case_event:{entry_id}", "resident", resident_id, "accepted", content, case_id=case.id,
+            title=f"案件 {case.number} 已受理", urgent=case.urgent)
+    return CaseEvent(id=entry_id, case_id=case.id, actor_kind="cadre", actor_id=cadre.id, action="accept",
+                     from_state=before, to_state=target, note="", data={}, at=now)
 
 
 def note(session, case: Case, cadre: Cadre, text: str, now: datetime) -> CaseEvent:
@@ -316,13 +383,13 @@ def recategorise(session, case: Case, cadre: Cadre, category: str, config: dict,
     case.category = category
     if is_township_level(config["categories"], category):
         case.hidden_complainant = True
-        exclude(session, case, accused(session, case.village, case.text, category, config)[1])
+        exclude(session, case, accused(session, case.village_id, case.text, category, config)[1])
     away = excluded_ids(case)
     if case.owner_id in away:  # the accused never keeps a complaint about them
         case.owner = None
     if case.owner_id is None:
-        routed = route_why(session, case.village, category, config, exclude=away, township=case.hidden_complainant)
-        target = routed.cadre
+        routed = route_why(session, case.village_id, category, config, exclude=away, township=case.hidden_complainant)
+        target = session.get(Cadre, routed.cadre.id) if routed.cadre is not None else None
         if target is not None and target.id != case.assignee_id:
             action = "assign" if case.state == "received" else "transfer"  # a case nobody had yet is assigned
             assign(session, case, target, config, now, actor=cadre, action=action, note=f"改类后转给 {target.name}",

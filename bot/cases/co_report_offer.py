@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from bot.cases import case_life
-from bot.cases.filing import Filed, co_report, open_case, supplement, words
+from bot.cases.filing import Filed, co_report, open_new, supplement, words
 from models import Case, CaseReporter, CoReportOffer, Resident
 
 SUMMARY_WORDS = 4
@@ -54,7 +54,7 @@ def answer(session, resident: Resident, row: CoReportOffer, join: bool, config: 
         if row.media:  # a co-reporter's photo or voice belongs to the case too
             supplement(session, case, resident, "", row.media, now)
         return Filed(case, "co_report")
-    return Filed(open_case(session, resident, row.text, classifier.classify(row.text), config, now, row.media or []),
+    return Filed(open_new(session, resident, row.text, classifier.classify(row.text), config, now, row.media or []),
                  "new")
 
 

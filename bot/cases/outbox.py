@@ -36,10 +36,15 @@ def notify(session, source: str, recipient: Cadre | Resident, kind: str, content
 def add(session, source: str, recipient_kind: str, recipient_id: int, kind: str, content: str, *,
         case_id: int | None = None, title: str = "", urgent: bool = False) -> int | None:
     """Insert one outbox row for any kind of recipient (cadre, resident, webhook) unless it exists."""
-    return session.scalar(_ADD, {
+    return session.connection().execute(_ADD, {
         "source": source, "recipient_kind": recipient_kind, "recipient_id": recipient_id, "kind": kind,
-        "case_id": case_id, "title": " ".join(title.split())[:TITLE_LIMIT], "content": content, "urgent": urgent,
-        "now": utcnow()})
+        "case_id": case_id, "title": title_line(title), "content": content, "urgent": urgent,
+        "now": utcnow()}).scalar()
+
+
+def title_line(title: str) -> str:
+    """A push's title as a template field shows it: one line, ``TITLE_LIMIT`` characters."""
+    return " ".join(title.split())[:TITLE_LIMIT]
 
 
 def notify_event(session, entry: CaseEvent, recipient: Cadre | Resident, kind: str, content: str,

@@ -17,8 +17,15 @@ def settings():
 
 
 def sessions():
-    """A session factory on the configured database."""
-    return make_sessionmaker(make_engine(settings().database_url))
+    """A session factory on the configured database; roster changes it commits reach the servers' caches."""
+    current = settings()
+    factory = make_sessionmaker(make_engine(current.database_url))
+    if current.redis_url:  # else the servers see the change within the mirror's TTL (bot/roster/facts.py)
+        from bot.roster.facts import Mirror, attach
+        from bot.runtime import redis_client
+
+        attach(factory, Mirror(redis_client(current.redis_url)))
+    return factory
 
 
 def runtime():

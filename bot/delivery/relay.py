@@ -113,13 +113,18 @@ def relay_job(now: datetime | None = None) -> int:
     return relay_once(runtime, now)
 
 
+def queue_relay(runtime) -> None:
+    """Queue a relay run (the caller holds the kick, ``KICK_KEY``); raises RedisError."""
+    Queue(QUEUE, connection=runtime.redis).enqueue(relay_job, result_ttl=0)
+
+
 def kick(runtime) -> None:
     """Ask for a relay run soon (after a commit that wrote rows); never fails: rows just wait."""
     if time.monotonic() < runtime.kick_down_until:
         return  # Redis failed moments ago: don't spend the webhook's seconds on it per message
     try:
         if runtime.redis.set(KICK_KEY, "1", nx=True, ex=KICK_TTL):
-            Queue(QUEUE, connection=runtime.redis).enqueue(relay_job, result_ttl=0)
+            queue_relay(runtime)
     except redis.RedisError as error:
         runtime.kick_down_until = time.monotonic() + KICK_PAUSE
         log.warning("relay kick skipped: Redis unavailable (%s); the periodic relay will send",

@@ -4,15 +4,19 @@ The stored ``InboundMessage`` and every change its handler makes commit together
 WeChat was answered for is never lost and a retry never acts twice.
 """
 import logging
+import time
 from datetime import datetime
 
+import redis
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from bot.delivery.relay import kick
+from bot.delivery.relay import KICK_PAUSE, KICK_TTL, KICK_KEY, queue_relay
 from bot.inbox.bounds import oversized
+from bot.inbox.dedupe import Admission
 from bot.inbox.long_reply import fit
-from bot.inbox.ratelimit import refusal
+from bot.inbox.ratelimit import COUNTER_TTL, refusal
+from bot.roster.facts import UNKNOWN, VERSION_KEY
 from handlers.identity import identify
 from handlers.message import Message
 from handlers.registry import Context
@@ -21,17 +25,20 @@ from models import InboundMessage
 log = logging.getLogger(__name__)
 
 
+STORE = insert(InboundMessage.__table__)  # Core on the table, built once
+
+
 def _store(session, message: Message, reply: str | None, failed: bool = False) -> None:
     """Insert the message's row with the reply it got (one cached Core INSERT, no unit of work)."""
-    session.execute(insert(InboundMessage).values(
-        dedupe_key=message.dedupe_key,
-        openid=message.sender,
-        kind=message.event if message.kind == "event" else message.kind,
-        content=message.text or message.media_id or message.event_key,
-        sent_at=message.time,
-        reply=reply,
-        failed=failed,
-    ))
+    session.connection().execute(STORE, {
+        "dedupe_key": message.dedupe_key,
+        "openid": message.sender,
+        "kind": message.event if message.kind == "event" else message.kind,
+        "content": message.text or message.media_id or message.event_key,
+        "sent_at": message.time,
+        "reply": reply,
+        "failed": failed,
+    })
 
 
 def _stored_reply(runtime, key: str) -> str | None:
@@ -42,29 +49,43 @@ def _stored_reply(runtime, key: str) -> str | None:
 def receive(runtime, message: Message, now: datetime | None = None) -> str | None:
     """Process ``message`` exactly once and return its reply (None: answer ``success``)."""
     key = message.dedupe_key
-    claimed = runtime.dedupe.claim(key)
-    if claimed is False:
-        return runtime.dedupe.reply(key) or _stored_reply(runtime, key)
     now = now or runtime.clock()
+    # One round trip: claim the key, count the sender's minute, read the roster version.
+    admission = runtime.dedupe.admit(key, runtime.rate_limiter.counter(message.sender, now), COUNTER_TTL,
+                                     VERSION_KEY, UNKNOWN)
+    if admission.claimed is False:
+        return runtime.dedupe.reply(key) or _stored_reply(runtime, key)
     try:
-        reply = _process(runtime, message, now)
+        reply = _process(runtime, message, now, admission)
     except BaseException:
         runtime.dedupe.release(key)  # the database is down or broken: let WeChat's retry try again
         raise
-    kick(runtime)  # pushes the handler wrote go out now; if Redis is down they wait for the relay
-    runtime.dedupe.remember(key, reply)
+    # One round trip: remember the reply and kick the relay, so pushes the handler wrote go out now
+    # (if Redis is down they wait for the periodic relay).
+    if runtime.dedupe.settle(key, reply, KICK_KEY, KICK_TTL):
+        _queue_relay(runtime)
     return reply
 
 
-def _process(runtime, message: Message, now: datetime) -> str | None:
+def _queue_relay(runtime) -> None:
+    try:
+        queue_relay(runtime)
+    except redis.RedisError as error:
+        runtime.kick_down_until = time.monotonic() + KICK_PAUSE
+        log.warning("relay kick skipped: Redis unavailable (%s); the periodic relay will send",
+                    error.__class__.__name__)
+
+
+def _process(runtime, message: Message, now: datetime, admission: Admission) -> str | None:
     try:
         with runtime.Session.begin() as session:
+            runtime.facts.observe(session, admission.roster_version)
             # Banned, over the rate limit or too long: a short reply; the message is neither stored nor processed.
-            if (refused := refusal(runtime, session, message.sender, now)) is not None:
+            if (refused := refusal(runtime, session, message.sender, admission.count)) is not None:
                 return refused
             if (refused := oversized(message, runtime.config)) is not None:
                 return refused
-            sender = identify(session, message.sender, now)
+            sender = identify(session, message.sender, now, runtime.facts)
             context = Context(session, runtime.config, now, runtime=runtime)
             reply = fit(session, runtime.config, sender, message.dedupe_key,
                         runtime.registry.dispatch(message, sender, context))

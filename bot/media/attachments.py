@@ -10,13 +10,16 @@ from models import Case, MediaFile
 DOWNLOADED = frozenset({"photo", "voice", "video"})
 
 
-def track(session, case: Case, media: list[dict], now: datetime) -> None:
-    """Queue a download for each photo, voice and video just attached to ``case`` (same transaction)."""
-    for item in media:
-        if item.get("kind") in DOWNLOADED and item.get("media_id"):
-            session.add(MediaFile(case=case, kind=item["kind"], media_id=item["media_id"], received_at=now,
-                                  next_attempt_at=now, state="pending", attempts=0, key="", content_type="",
-                                  size=0, last_error=""))
+_QUEUE = MediaFile.__table__.insert()  # one cached Core INSERT for every file of a message
+
+
+def track(session, case_id: int, media: list[dict], now: datetime) -> None:
+    """Queue a download for each photo, voice and video just attached to the case (same transaction)."""
+    rows = [{"case_id": case_id, "kind": item["kind"], "media_id": item["media_id"], "received_at": now,
+             "next_attempt_at": now, "state": "pending", "attempts": 0, "key": "", "content_type": "", "size": 0,
+             "last_error": ""} for item in media if item.get("kind") in DOWNLOADED and item.get("media_id")]
+    if rows:
+        session.connection().execute(_QUEUE, rows)
 
 
 def files(session, case_id: int) -> list[MediaFile]:

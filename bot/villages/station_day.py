@@ -7,6 +7,7 @@ once) come first, then ``station_days.exceptions`` in config; a station day on a
 then follows ``station_days.on_holiday`` (skip, or the next working day).
 """
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import inspect, select
@@ -96,6 +97,7 @@ def _changes(village) -> dict:
     return {row.day: row for row in rows}
 
 
+@lru_cache(maxsize=4096)  # a pure function of the date: the holiday calendar is the package's data
 def _on_holiday(day: date, rule: str) -> date | None:
     """Where a regular station day on a public holiday goes: itself, nowhere (skip) or the next working day."""
     try:
@@ -127,6 +129,40 @@ def _actual(day: date, village, exceptions: dict, changes: dict, on_holiday: str
     return _as_date(rule["moved_to"]), rule.get("half") or half, rule.get("place") or place
 
 
+def _rules(station_days: dict) -> tuple[dict, str]:
+    """(exceptions, on_holiday) from config's ``station_days`` block (or just its ``exceptions`` mapping)."""
+    block = station_days or {}
+    if "exceptions" in block or "on_holiday" in block:
+        return block.get("exceptions") or {}, block.get("on_holiday", "keep")
+    return block, "keep"
+
+
+def day_plan(village, day: date, station_days: dict) -> tuple[tuple[datetime, str, str, date], ...]:
+    """Every station day of ``village`` seen from China date ``day``: (ends, half, place, regular date), by end.
+
+    The same for the whole day, so a cache may keep it per village and day (bot/roster/facts.py).
+    """
+    exceptions, on_holiday = _rules(station_days)
+    changes = _changes(village)
+    found = []
+    for regular in _regular_days(village, day):
+        actual = _actual(regular, village, exceptions, changes, on_holiday)
+        if actual is not None:
+            moved_day, half, place = actual
+            found.append((datetime.combine(moved_day, HALF_ENDS[half], CHINA), half, place, regular))
+    found.sort()
+    return tuple(found)
+
+
+def pick(plan, after: datetime, count: int = 1) -> list[StationDayInfo]:
+    """The first ``count`` station days of a ``day_plan`` not yet over at ``after`` (an aware datetime)."""
+    if after.tzinfo is None:
+        raise ValueError("station days need an aware datetime")
+    local = after.astimezone(CHINA)
+    return [StationDayInfo(ends.date(), WEEKDAY_NAMES[ends.weekday()], HALF_NAMES[half], place, day)
+            for ends, half, place, day in [item for item in plan if item[0] > local][:count]]
+
+
 def upcoming_station_days(village, after: datetime, station_days: dict, count: int = 1) -> list[StationDayInfo]:
     """The first ``count`` station days of ``village`` not yet over at ``after`` (an aware datetime).
 
@@ -134,25 +170,7 @@ def upcoming_station_days(village, after: datetime, station_days: dict, count: i
     """
     if after.tzinfo is None:
         raise ValueError("station days need an aware datetime")
-    block = station_days or {}
-    if "exceptions" in block or "on_holiday" in block:
-        exceptions, on_holiday = block.get("exceptions") or {}, block.get("on_holiday", "keep")
-    else:
-        exceptions, on_holiday = block, "keep"
-    local = after.astimezone(CHINA)
-    changes = _changes(village)
-    found = []
-    for day in _regular_days(village, local.date()):
-        actual = _actual(day, village, exceptions, changes, on_holiday)
-        if actual is None:
-            continue
-        moved_day, half, place = actual
-        ends = datetime.combine(moved_day, HALF_ENDS[half], CHINA)
-        if ends > local:
-            found.append((ends, half, place, day))
-    found.sort()
-    return [StationDayInfo(ends.date(), WEEKDAY_NAMES[ends.weekday()], HALF_NAMES[half], place, day)
-            for ends, half, place, day in found[:count]]
+    return pick(day_plan(village, after.astimezone(CHINA).date(), station_days), after, count)
 
 
 def next_station_day(village, after: datetime, exceptions: dict) -> StationDayInfo:

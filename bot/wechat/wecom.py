@@ -127,7 +127,7 @@ def incoming():
     except Rejected as error:
         return _refuse(error)
     with runtime.Session() as session:
-        known = wecom_cadre(session, envelope.message.sender) is not None
+        known = wecom_cadre(session, envelope.message.sender, runtime.facts) is not None
     # Someone in the corp who is not on the roster: told so, and nothing is stored or run.
     reply = receive(runtime, envelope.message) if known else runtime.config["texts"]["wecom_unknown_user"]
     body = protocol.render(envelope, reply, request.args.get("nonce", ""))
