@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from bot.villages.station_day import CHINA, HORIZON_WEEKS, NoStationDay, StationDayInfo, day_plan, pick
@@ -300,13 +300,6 @@ def _load_village(session, village_id: int) -> VillageFacts | None:
     return VillageFacts(row.id, row.name, row.township_id, row.code or "", row.township_name, row.county or "",
                         row.team_id, leader, members, secretaries, row.place, bool(row.remote),
                         row.station_weekday, row.station_half)
-
-
-def served_village_ids(session, cadre_id: int) -> list[int]:
-    """Ids of the villages of the teams a cadre leads or belongs to (uncached: a helper for callers)."""
-    teams = select(Membership.team_id).where(Membership.cadre_id == cadre_id)
-    return list(session.scalars(select(Village.id).join(Team, Village.team_id == Team.id)
-                                .where(or_(Team.leader_id == cadre_id, Team.id.in_(teams))).order_by(Village.id)))
 
 
 # -- invalidation after commit --------------------------------------------------------------
