@@ -17,6 +17,11 @@ RESIDENTS = Resident.__table__
 SEEN = (update(RESIDENTS).where(RESIDENTS.c.openid == bindparam("sender"))
         .values(last_message_at=bindparam("now")).returning(RESIDENTS.c.id))
 KNOWN = select(RESIDENTS.c.id).where(RESIDENTS.c.openid == bindparam("sender"))
+SEEN_BY_ID = (update(RESIDENTS).where(RESIDENTS.c.id == bindparam("resident"))
+              .values(last_message_at=bindparam("now")))
+# Key in Session.info: {"resident": id, "now": time} of a resident whose last message time the caller
+# sets when it stores the message (bot/inbox/receive.py), in the same round trip.
+SEEN_LATER = "resident_seen_later"
 
 
 def wecom_cadre(session, sender: str, facts=None):
@@ -36,7 +41,9 @@ def _cadre(session, openid: str, facts):
 def identify(session, openid: str, now: datetime | None = None, facts=None) -> Sender:
     """Look the openid up among active cadres, else record the resident (and when they last wrote).
 
-    ``facts``: the runtime's roster facts (bot/roster/facts.py), so a cadre costs no query.
+    ``facts``: the runtime's roster facts (bot/roster/facts.py), so a cadre costs no query, nor a
+    resident this process has seen before: whoever stores the message then sets their last message
+    time (``SEEN_LATER``); without ``facts`` it is set here.
     """
     if openid.startswith(WECOM_PREFIX):  # only cadres write through WeCom; the webhook checked it
         cadre = wecom_cadre(session, openid, facts)
@@ -44,6 +51,9 @@ def identify(session, openid: str, now: datetime | None = None, facts=None) -> S
     cadre = _cadre(session, openid, facts)
     if cadre:
         return Sender(openid=openid, role=cadre.role, cadre_id=cadre.id)
+    if facts is not None and now is not None and (known := facts.resident_ids.get(openid)) is not None:
+        session.info[SEEN_LATER] = {"resident": known, "now": now}  # a resident's id never changes
+        return Sender(openid=openid, role="resident", resident_id=known)
     connection = session.connection()
     if now is None:
         return Sender(openid=openid, resident_id=connection.scalar(KNOWN, {"sender": openid}))
@@ -55,4 +65,6 @@ def identify(session, openid: str, now: datetime | None = None, facts=None) -> S
         resident_id = session.scalar(statement.on_conflict_do_update(
             index_elements=[Resident.openid], set_={"last_message_at": statement.excluded.last_message_at},
         ).returning(Resident.id))
+    if facts is not None:
+        facts.remember_resident(openid, resident_id)
     return Sender(openid=openid, role="resident", resident_id=resident_id)

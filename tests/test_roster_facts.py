@@ -260,3 +260,21 @@ def test_my_cases_pages_past_the_last_show_the_last(chat, runtime, roster):
     first, last, beyond = chat.say(openid, "我的"), chat.say(openid, "我的 3"), chat.say(openid, "我的 9")
     assert "第 1/3 页" in first and "第 3/3 页" in last
     assert beyond == last
+
+
+def test_a_known_residents_last_message_time_is_set_with_the_stored_message(runtime, roster):
+    """The second message of a resident costs no look-up: their last message time rides on the message's INSERT."""
+    from models import InboundMessage, Resident
+    from tests.dialog import Chat
+
+    chat = Chat(runtime, NOW)
+    chat.say("o_new", "帮助")
+    assert "o_new" in runtime.facts.resident_ids
+    chat.tick(hours=5)
+    chat.say("o_new", "进度")
+    with runtime.Session() as session:
+        resident = session.query(Resident).filter_by(openid="o_new").one()
+        stored = session.query(InboundMessage).filter_by(openid="o_new").order_by(InboundMessage.id).all()
+        assert resident.last_message_at.replace(tzinfo=None) == (NOW + timedelta(hours=5)).replace(tzinfo=None)
+        assert [m.content for m in stored] == ["帮助", "进度"] and not any(m.failed for m in stored)
+        assert all(m.received_at is not None for m in stored)

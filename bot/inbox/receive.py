@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 
 import redis
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from bot.delivery.relay import KICK_PAUSE, KICK_TTL, KICK_KEY, queue_relay
@@ -17,28 +17,48 @@ from bot.inbox.dedupe import Admission
 from bot.inbox.long_reply import fit
 from bot.inbox.ratelimit import COUNTER_TTL, refusal
 from bot.roster.facts import UNKNOWN, VERSION_KEY
-from handlers.identity import identify
+from handlers.identity import SEEN_BY_ID, SEEN_LATER, identify
 from handlers.message import Message
 from handlers.registry import Context
-from models import InboundMessage
+from models import InboundMessage, utcnow
 
 log = logging.getLogger(__name__)
 
 
-STORE = insert(InboundMessage.__table__)  # Core on the table, built once
+INBOUND = InboundMessage.__table__
+# Core on the tables, built once. Parameter names are prefixed so none is taken for a column of the
+# resident table, whose last message time the second statement sets in the same round trip.
+STORE = insert(INBOUND).values(
+    dedupe_key=bindparam("m_key"), openid=bindparam("m_sender"), kind=bindparam("m_kind"),
+    content=bindparam("m_content"), sent_at=bindparam("m_sent_at"), received_at=bindparam("m_received_at"),
+    reply=bindparam("m_reply"), failed=bindparam("m_failed"))  # every column given: no defaults to fill in
+STORE_SEEN = STORE.add_cte(SEEN_BY_ID.cte("seen"))  # PostgreSQL: data-modifying WITH
 
 
 def _store(session, message: Message, reply: str | None, failed: bool = False) -> None:
-    """Insert the message's row with the reply it got (one cached Core INSERT, no unit of work)."""
-    session.connection().execute(STORE, {
-        "dedupe_key": message.dedupe_key,
-        "openid": message.sender,
-        "kind": message.event if message.kind == "event" else message.kind,
-        "content": message.text or message.media_id or message.event_key,
-        "sent_at": message.time,
-        "reply": reply,
-        "failed": failed,
-    })
+    """Insert the message's row with the reply it got (one cached Core INSERT, no unit of work).
+
+    A resident identify knew already has their last message time set here, in the same statement.
+    """
+    values = {
+        "m_key": message.dedupe_key,
+        "m_sender": message.sender,
+        "m_kind": message.event if message.kind == "event" else message.kind,
+        "m_content": message.text or message.media_id or message.event_key,
+        "m_sent_at": message.time,
+        "m_received_at": utcnow(),
+        "m_reply": reply,
+        "m_failed": failed,
+    }
+    connection = session.connection()
+    seen = session.info.pop(SEEN_LATER, None) if not failed else None
+    if seen is None:
+        connection.execute(STORE, values)
+    elif connection.dialect.name == "postgresql":
+        connection.execute(STORE_SEEN, {**values, **seen})
+    else:  # SQLite runs in the process: two statements cost no round trip
+        connection.execute(SEEN_BY_ID, seen)
+        connection.execute(STORE, values)
 
 
 def _stored_reply(runtime, key: str) -> str | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import event, or_, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from bot.villages.station_day import CHINA, HORIZON_WEEKS, NoStationDay, StationDayInfo, day_plan, pick
@@ -34,6 +34,7 @@ MIRROR_TTL = 60  # seconds the Redis mirror lives: the longest a missed mirror u
 INFO_KEY = "roster_facts"  # key in Session.info (set by the sessionmaker): the runtime's facts or a mirror
 SYNCED = "roster_facts_synced"  # key in Session.info: the version this session's facts were checked against
 PAUSE = 5.0  # seconds without asking Redis after it failed
+MAX_RESIDENTS = 200_000  # resident ids kept before starting afresh
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ class RosterFacts:
         self.redis = client
         self._state = _State(None)
         self._down_until = 0.0
+        # openid -> resident id: outside the version, since a resident's row and id never change.
+        self.resident_ids: dict[str, int] = {}
 
     # -- freshness -------------------------------------------------------------------------
 
@@ -176,6 +179,12 @@ class RosterFacts:
             return None
         self.sync(session)
         return self._state
+
+    def remember_resident(self, openid: str, resident_id: int) -> None:
+        """Keep a resident's id (their binding is read by whoever needs it, always fresh)."""
+        if len(self.resident_ids) >= MAX_RESIDENTS:
+            self.resident_ids = {}
+        self.resident_ids[openid] = resident_id
 
     # -- facts -------------------------------------------------------------------------------
 
@@ -291,13 +300,6 @@ def _load_village(session, village_id: int) -> VillageFacts | None:
     return VillageFacts(row.id, row.name, row.township_id, row.code or "", row.township_name, row.county or "",
                         row.team_id, leader, members, secretaries, row.place, bool(row.remote),
                         row.station_weekday, row.station_half)
-
-
-def served_village_ids(session, cadre_id: int) -> list[int]:
-    """Ids of the villages of the teams a cadre leads or belongs to (uncached: a helper for callers)."""
-    teams = select(Membership.team_id).where(Membership.cadre_id == cadre_id)
-    return list(session.scalars(select(Village.id).join(Team, Village.team_id == Team.id)
-                                .where(or_(Team.leader_id == cadre_id, Team.id.in_(teams))).order_by(Village.id)))
 
 
 # -- invalidation after commit --------------------------------------------------------------
