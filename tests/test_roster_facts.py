@@ -12,7 +12,7 @@ from sqlalchemy import update
 from bot import create_app
 from bot.inbox import bans
 from bot.roster.facts import VERSION_KEY
-from models import Cadre, Membership, StationDayChange, Team, Village
+from models import Cadre, Membership, StationDayChange, Village
 from models.version import RosterVersion, current
 from tests.roster_fixture import NOW
 

@@ -11,7 +11,7 @@ import redis
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
-from bot.delivery.relay import KICK_PAUSE, KICK_TTL, KICK_KEY, queue_relay
+from bot.delivery.relay import KICK_KEY, KICK_PAUSE, KICK_TTL, queue_relay
 from bot.inbox.bounds import oversized
 from bot.inbox.dedupe import Admission
 from bot.inbox.long_reply import fit
