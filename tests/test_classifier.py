@@ -53,6 +53,20 @@ def test_rules_alone_explain_with_their_keywords():
     assert result.explanation[0] == "宅基地"
 
 
+@pytest.mark.parametrize("text, category", [
+    ("邻居家把界桩往我家这边挪了", "土地纠纷"),
+    ("最近村里有人聚赌，晚上吵得很", "治安"),
+    ("水稻得了稻瘟病，也没人来指导", "农业生产"),
+    ("村里的账目和分红从来不公开", "村务公开"),
+    ("去村委会办事，干部上班时间玩手机", "干部作风"),
+])
+def test_the_shipped_keywords_name_the_village_categories_no_model_learns(text, category):
+    """The village categories have no training data: the shipped keywords alone must find them."""
+    from bot.settings import read_config
+
+    assert clf.Classifier(read_config()["categories"], None).classify(text).category == category
+
+
 def test_a_correction_and_retraining_change_the_prediction(small_model):
     text = "村里新开的养鸡场天天有人来买鸡蛋，价格乱涨"
     before = clf.Classifier({}, small_model, min_confidence=0.0).classify(text).category
