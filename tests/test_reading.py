@@ -281,6 +281,15 @@ def test_a_complete_complaint_of_another_category_in_the_window_is_its_own_case(
     assert cases(runtime)[1].number in reply
 
 
+@pytest.mark.parametrize("addition", ["刚才忘了说，就在卫生院门口的诊所旁边", "地点在幼儿园和学校中间"])
+def test_an_addition_naming_a_place_adds_to_the_case_whatever_its_words_suggest(chat, runtime, addition):
+    chat.say("o_a", "村口的路灯坏了一个多星期，晚上黑漆漆的很危险")
+    chat.tick(seconds=40)
+    assert "已补充" in chat.say("o_a", addition)
+    (case,) = cases(runtime)
+    assert case.category == "城乡建设" and addition in case.text
+
+
 def test_cantonese_complaint_is_filed_as_written_and_categorised_as_mandarin(chat, runtime):
     chat.say("o_a", "啲路燈壞咗好耐冇人修")
     chat.tick(minutes=5)

@@ -170,11 +170,18 @@ def file_text(session, resident: Resident, text: str, config: dict, classifier, 
 
 
 def another_complaint(case, text: str, verdict, config: dict) -> bool:
-    """Whether a message in the fragment window is a complete complaint of another category (its own case)."""
+    """Whether a message in the fragment window is a complete complaint of another category (its own case).
+
+    A message that opens as an addition ("补充一下，就在小卖部门口") adds to the case whatever its words
+    suggest: naming a place or a shop is not a new problem.
+    """
     rule = config["cases"].get("fragment", {})
+    read = normalise(text).lstrip(" ，,。.：:、！!")
+    if read.startswith(tuple(rule.get("supplement_openers") or ())):
+        return False
     return (case.kind == "complaint" and verdict.category not in (UNSORTED, case.category)
             and verdict.confidence >= rule.get("new_case_confidence", 0.6)
-            and len(normalise(text)) >= rule.get("new_case_min_chars", 10))
+            and len(read) >= rule.get("new_case_min_chars", 10))
 
 
 def _reports(session, case: Case, resident: Resident) -> bool:
