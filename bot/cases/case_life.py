@@ -180,11 +180,18 @@ def push_fields(number: str, village: str, category: str, text: str, due: dateti
             "excerpt": text if len(text) <= 80 else text[:79] + "…", "due": short(due)}
 
 
+_EVENTS = CaseEvent.__table__
+# Core on the table, built once: 详情 reads it for every case it shows.
+_LATEST_ROUTING = (select(_EVENTS.c.data, _EVENTS.c.note)
+                   .where(_EVENTS.c.case_id == bindparam("case"),
+                          _EVENTS.c.action.in_(("assign", "transfer", "hand_over")))
+                   .order_by(_EVENTS.c.id.desc()).limit(1))
+
+
 def routing_reason(session, case: Case) -> str:
     """Why the case went to whom it went to: the reason of its latest assign or transfer entry."""
-    data, note = session.execute(select(CaseEvent.data, CaseEvent.note).where(
-        CaseEvent.case_id == case.id, CaseEvent.action.in_(("assign", "transfer", "hand_over")))
-        .order_by(CaseEvent.id.desc()).limit(1)).first() or ({}, "")
+    session.flush()  # as the ORM's autoflush would: an entry just added in this session counts
+    data, note = session.connection().execute(_LATEST_ROUTING, {"case": case.id}).first() or ({}, "")
     return (data or {}).get("why") or note
 
 
