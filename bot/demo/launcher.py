@@ -97,7 +97,14 @@ def _redis_running(instance: Path) -> bool:
         return False
 
 
+def _ignore_stops() -> None:
+    """A second Ctrl-C or SIGTERM (`timeout` and `pkill` both send one) must not cut the clean-up short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _raise_stop(signum, _frame) -> None:
+    _ignore_stops()  # before anything else: the next signal may come while this one is handled
     raise Stop(signal.Signals(signum).name)
 
 
@@ -140,7 +147,7 @@ def run_demo(fresh: bool, host: str, port: int) -> None:
         log.error("the demo cannot run: %s", failure)
         raise SystemExit(1) from None
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        _ignore_stops()  # also when the demo ends for another reason
         processes.stop_all()
         if ours:
             stop_own_redis(instance)
