@@ -1,6 +1,7 @@
 """What the case commands of every role share: finding a case by its number, labels, refusals, pages."""
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -13,9 +14,12 @@ VERDICTS = ("confirm", "reopen")  # a resident's word on the answer, not more wo
 
 
 def split_args(args: str) -> tuple[str, str]:
-    """The case number and the rest of a command's arguments."""
+    """The case number and the rest of a command's arguments.
+
+    The number is read in its NFKC form, so one typed in full width (ＱＳ－２０２６－０００１２) is found.
+    """
     number, _, rest = args.strip().partition(" ")
-    return number.strip().upper(), rest.strip()
+    return unicodedata.normalize("NFKC", number.strip()).upper(), rest.strip()
 
 
 def find_case(session, number: str, options=()) -> Case | None:

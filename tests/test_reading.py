@@ -195,7 +195,9 @@ def test_mistyped_resident_commands(chat, runtime, roster):
 def test_cadre_gives_case_numbers_by_their_last_digits(chat, runtime, roster):
     chat.say("o_a", "村口的水泥路坏了 车子过不去")
     number = cases(runtime)[0].number
-    for said in ("详情 1", "详情1", "详情：00001", f"详情{number.lower()}", "详情 １"):
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in number)  # ＱＳ－２０２６－０００１２ as a phone may type it
+    for said in ("详情 1", "详情1", "详情：00001", f"详情{number.lower()}", "详情 １", f"详情{full_width}",
+                 f"详情 {full_width}"):
         assert number in chat.say("o_leader", said), said
     assert "已接单" in chat.say("o_leader", "接单1")
     assert cases(runtime)[0].state == "accepted"
