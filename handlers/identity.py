@@ -1,12 +1,12 @@
 """Who is writing: an active cadre from the roster, or a resident (bound or not)."""
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from handlers.message import Sender
-from models import Cadre, Resident
+from models import Resident
 
 # Senders that wrote through WeCom's callback (/wecom) are ``wecom:<userid>``, never an openid.
 WECOM_PREFIX = "wecom:"
@@ -16,7 +16,6 @@ RESIDENTS = Resident.__table__
 # replies). Core on the table, built once: no ORM statement building per message.
 SEEN = (update(RESIDENTS).where(RESIDENTS.c.openid == bindparam("sender"))
         .values(last_message_at=bindparam("now")).returning(RESIDENTS.c.id))
-KNOWN = select(RESIDENTS.c.id).where(RESIDENTS.c.openid == bindparam("sender"))
 SEEN_BY_ID = (update(RESIDENTS).where(RESIDENTS.c.id == bindparam("resident"))
               .values(last_message_at=bindparam("now")))
 # Key in Session.info: {"resident": id, "now": time} of a resident whose last message time the caller
@@ -24,40 +23,28 @@ SEEN_BY_ID = (update(RESIDENTS).where(RESIDENTS.c.id == bindparam("resident"))
 SEEN_LATER = "resident_seen_later"
 
 
-def wecom_cadre(session, sender: str, facts=None):
-    """The active cadre the roster binds to a ``wecom:<userid>`` sender: (id, role), or None."""
-    if facts is not None:
-        return facts.cadre(session, WECOM_PREFIX + sender.removeprefix(WECOM_PREFIX))
-    return session.execute(select(Cadre.id, Cadre.role).where(
-        Cadre.wecom_userid == sender.removeprefix(WECOM_PREFIX), Cadre.active.is_(True))).first()
+def wecom_cadre(session, sender: str, facts):
+    """The active cadre the roster binds to a ``wecom:<userid>`` sender (a roster fact), or None."""
+    return facts.cadre(session, WECOM_PREFIX + sender.removeprefix(WECOM_PREFIX))
 
 
-def _cadre(session, openid: str, facts):
-    if facts is not None:
-        return facts.cadre(session, openid)
-    return session.execute(select(Cadre.id, Cadre.role).where(Cadre.openid == openid, Cadre.active.is_(True))).first()
-
-
-def identify(session, openid: str, now: datetime | None = None, facts=None) -> Sender:
+def identify(session, openid: str, now: datetime, facts) -> Sender:
     """Look the openid up among active cadres, else record the resident (and when they last wrote).
 
     ``facts``: the runtime's roster facts (bot/roster/facts.py), so a cadre costs no query, nor a
     resident this process has seen before: whoever stores the message then sets their last message
-    time (``SEEN_LATER``); without ``facts`` it is set here.
+    time (``SEEN_LATER``).
     """
     if openid.startswith(WECOM_PREFIX):  # only cadres write through WeCom; the webhook checked it
         cadre = wecom_cadre(session, openid, facts)
         return Sender(openid=openid, role=cadre.role if cadre else "unknown", cadre_id=cadre.id if cadre else None)
-    cadre = _cadre(session, openid, facts)
+    cadre = facts.cadre(session, openid)
     if cadre:
         return Sender(openid=openid, role=cadre.role, cadre_id=cadre.id)
-    if facts is not None and now is not None and (known := facts.resident_ids.get(openid)) is not None:
+    if (known := facts.resident_ids.get(openid)) is not None:
         session.info[SEEN_LATER] = {"resident": known, "now": now}  # a resident's id never changes
         return Sender(openid=openid, role="resident", resident_id=known)
-    connection = session.connection()
-    if now is None:
-        return Sender(openid=openid, resident_id=connection.scalar(KNOWN, {"sender": openid}))
-    resident_id = connection.scalar(SEEN, {"sender": openid, "now": now})
+    resident_id = session.connection().scalar(SEEN, {"sender": openid, "now": now})
     if resident_id is None:
         # A first message: the upsert lets a villager's first two messages arrive at once.
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
@@ -65,6 +52,5 @@ def identify(session, openid: str, now: datetime | None = None, facts=None) -> S
         resident_id = session.scalar(statement.on_conflict_do_update(
             index_elements=[Resident.openid], set_={"last_message_at": statement.excluded.last_message_at},
         ).returning(Resident.id))
-    if facts is not None:
-        facts.remember_resident(openid, resident_id)
+    facts.remember_resident(openid, resident_id)
     return Sender(openid=openid, role="resident", resident_id=resident_id)
