@@ -8,7 +8,7 @@ import weakref
 
 from sqlalchemy import or_, select
 
-from bot.roster.facts import ACTIVE, INFO_KEY, SYNCED, CadreFact, RosterFacts, VillageFacts
+from bot.roster.facts import ACTIVE, INFO_KEY, SYNCED, CadreFact, RosterFacts, VillageFacts, cadre_fact
 from models import Cadre, Membership, Team, Village
 from models.version import CHANGED
 
@@ -54,19 +54,13 @@ def derived(session, name: str, arg, load):
     return cache[key]
 
 
-def fact(row) -> CadreFact:
-    """A cadre row (``ACTIVE``'s columns) as a fact."""
-    return CadreFact(row.id, row.name, row.position or "", row.phone or "", row.role, tuple(row.categories or ()),
-                     row.township_id, row.county or "", bool(row.active))
-
-
 def township_cadres(session, township_id: int) -> tuple[CadreFact, ...]:
     """Active cadres of a township: its own staff, and the leaders and members of its villages' teams."""
     def load():
         teams = select(Village.team_id).where(Village.township_id == township_id)
         members = select(Membership.cadre_id).where(Membership.team_id.in_(teams))
         leaders = select(Team.leader_id).where(Team.id.in_(teams))
-        return tuple(fact(row) for row in session.execute(ACTIVE.where(
+        return tuple(cadre_fact(row) for row in session.execute(ACTIVE.where(
             or_(Cadre.id.in_(members), Cadre.id.in_(leaders), Cadre.township_id == township_id)).order_by(Cadre.id)))
 
     return derived(session, "township_cadres", township_id, load)
@@ -75,7 +69,6 @@ def township_cadres(session, township_id: int) -> tuple[CadreFact, ...]:
 def by_phone(session, phone: str) -> CadreFact | None:
     """The active cadre with this phone (a configured contact), or None."""
     def load():
-        row = session.execute(ACTIVE.where(Cadre.phone == phone)).first()
-        return fact(row) if row is not None else None
+        return cadre_fact(session.execute(ACTIVE.where(Cadre.phone == phone)).first())
 
     return derived(session, "by_phone", phone, load)

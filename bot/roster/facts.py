@@ -105,7 +105,8 @@ BY_ID = select(*CADRE_COLUMNS)
 ANY_SUBSCRIBER = select(WebhookSubscriber.id).where(WebhookSubscriber.active.is_(True)).limit(1)
 
 
-def _cadre(row) -> CadreFact | None:
+def cadre_fact(row) -> CadreFact | None:
+    """A row of ``ACTIVE``/``BY_ID``'s columns as a fact (None stays None)."""
     if row is None:
         return None
     return CadreFact(row.id, row.name, row.position or "", row.phone or "", row.role, tuple(row.categories or ()),
@@ -196,7 +197,7 @@ class RosterFacts:
                 where = Cadre.wecom_userid == openid.removeprefix(WECOM_PREFIX)
             else:
                 where = Cadre.openid == openid
-            return _cadre(session.execute(ACTIVE.where(where)).first())
+            return cadre_fact(session.execute(ACTIVE.where(where)).first())
         if state.cadres is None:  # every active cadre at once: a resident's first message then costs no query
             state.cadres = _identities(session)
         return state.cadres.get(openid)
@@ -206,7 +207,7 @@ class RosterFacts:
         state = self._fresh(session)
         if state is not None and cadre_id in state.cadres_by_id:
             return state.cadres_by_id[cadre_id]
-        found = _cadre(session.execute(BY_ID.where(Cadre.id == cadre_id)).first())
+        found = cadre_fact(session.execute(BY_ID.where(Cadre.id == cadre_id)).first())
         if state is not None:
             state.cadres_by_id[cadre_id] = found
         return found
@@ -268,7 +269,7 @@ WECOM_PREFIX = "wecom:"
 def _identities(session) -> dict[str, CadreFact]:
     found = {}
     for row in session.execute(select(*CADRE_COLUMNS, Cadre.openid, Cadre.wecom_userid).where(Cadre.active.is_(True))):
-        cadre = _cadre(row)
+        cadre = cadre_fact(row)
         if row.wecom_userid:
             found[WECOM_PREFIX + row.wecom_userid] = cadre
         if row.openid:
@@ -288,14 +289,14 @@ def _load_village(session, village_id: int) -> VillageFacts | None:
     leader, members = None, ()
     if row.team_id is not None:
         if row.leader_id is not None:
-            leader = _cadre(session.execute(BY_ID.where(Cadre.id == row.leader_id, Cadre.active.is_(True))).first())
+            leader = cadre_fact(session.execute(BY_ID.where(Cadre.id == row.leader_id, Cadre.active.is_(True))).first())
         members = tuple(
-            MemberFact(_cadre(member), bool(member.auxiliary), village_id in (member.villages or ()))
+            MemberFact(cadre_fact(member), bool(member.auxiliary), village_id in (member.villages or ()))
             for member in session.execute(select(*CADRE_COLUMNS, Membership.auxiliary, Membership.villages)
                                           .join(Membership, Membership.cadre_id == Cadre.id)
                                           .where(Membership.team_id == row.team_id, Cadre.active.is_(True))
                                           .order_by(Membership.auxiliary, Membership.id)))
-    secretaries = tuple(_cadre(r) for r in session.execute(ACTIVE.where(
+    secretaries = tuple(cadre_fact(r) for r in session.execute(ACTIVE.where(
         Cadre.role == "secretary", Cadre.township_id == row.township_id).order_by(Cadre.id)))
     return VillageFacts(row.id, row.name, row.township_id, row.code or "", row.township_name, row.county or "",
                         row.team_id, leader, members, secretaries, row.place, bool(row.remote),
