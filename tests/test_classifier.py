@@ -61,10 +61,42 @@ def test_rules_alone_explain_with_their_keywords():
     ("去村委会办事，干部上班时间玩手机", "干部作风"),
 ])
 def test_the_shipped_keywords_name_the_village_categories_no_model_learns(text, category):
-    """The village categories have no training data: the shipped keywords alone must find them."""
+    """Without a model (rules only) the shipped keywords find the village categories."""
     from bot.settings import read_config
 
     assert clf.Classifier(read_config()["categories"], None).classify(text).category == category
+
+
+def test_on_a_chat_length_message_the_keywords_vote_with_the_model(small_model):
+    """The model leans to 环境保护 on 河边 alone; 宅基地 (a keyword of a category it never learnt) outvotes it."""
+    text = "河边宅基地被人占了"
+    assert sum(map(len, clf.tokens(text))) <= clf.CHAT_CHARS
+    assert clf.Classifier({}, small_model, min_confidence=0.0).classify(text).category == "环境保护"
+    voted = clf.Classifier(CATEGORIES, small_model, min_confidence=0.0).classify(text)
+    assert voted.category == "土地纠纷" and voted.explanation == ("宅基地",)
+    assert voted.suggestions == ("土地纠纷", "环境保护")
+
+
+def test_a_model_sure_of_a_chat_length_message_decides_alone(small_model):
+    """宅基地 names where the river is, not what is wrong: the model is sure, so the keyword does not vote."""
+    result = clf.Classifier(CATEGORIES, small_model, min_confidence=0.0).classify("宅基地边上的河水发黑")
+    assert result.category == "环境保护" and result.confidence >= clf.VOTE_UNLESS_SURE
+
+
+def test_the_chat_complaints_teach_every_configured_category(monkeypatch):
+    """The hand-written chat rows are trained on (all 13 categories); the chat check set is not among them."""
+    from bot.settings import read_config
+
+    monkeypatch.delenv("BOT_TRAINING_DATA", raising=False)
+    chat = training.load_split().chat
+    assert {label for _, label in chat} == set(read_config()["categories"])
+    with open(training.DATA_DIR / "chat_complaints.csv", encoding="utf-8") as f:
+        checks = {row["text"] for row in csv.DictReader(f)}
+    assert checks and not checks & {text for text, _ in chat}
+    assert training.load_split(training.training_files()).chat == []  # explicit files: those alone
+    model = training.train(SMALL, chat=[("邻居把界桩往我家挪了两米", "土地纠纷")] * 3, categories=CATEGORIES)
+    assert "土地纠纷" in model.labels
+    assert clf.Classifier({}, model, min_confidence=0.0).classify("界桩被邻居挪了").category == "土地纠纷"
 
 
 def test_a_correction_and_retraining_change_the_prediction(small_model):

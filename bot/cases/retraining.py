@@ -79,7 +79,7 @@ def retrain(session, config: dict, fallback: Path | None = None) -> Outcome:
     data = load_split(files)
     fixes = ledger_corrections(session)
     latest = fixes[-LATEST_CORRECTIONS:]
-    model = train(data.train, corrections=fixes, categories=categories)
+    model = train(data.train, corrections=fixes, categories=categories, chat=data.chat)
     candidate = score(Classifier(categories, model, threshold), data.test, latest)
     current = live_row(session)
     live_model = LinearModel.loads(current.blob) if current is not None else (

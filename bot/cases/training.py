@@ -16,7 +16,7 @@ import lzma
 import os
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMPLAINT_FILES = ("complaints", "complaint_titles")
+# Hand-written chat complaints in all the categories (the city data has 7): training only, never split.
+CHAT_FILES = "chat_training*.csv"
 # The held-out split: a row is a test row when the hash of its text with this seed falls in 1 of 5.
 SPLIT_SEED = "zhudian-2026-split"
 TEST_SHARE = 5
@@ -46,6 +48,9 @@ TITLE_OWNER_SHARE = 0.5
 # learned too (chat messages are 10-60 characters; 60 is also the evaluation's short view).
 SHORT_PREFIXES = (30, 60)
 SHORT_PREFIX = 60
+# A chat complaint's weight beside a city-board sample: 1 did better than 3 when one half of the
+# chat rows trained and the other scored (bench/classify.py shows the views).
+CHAT_WEIGHT = 1.0
 # A cadre's correction counts as this many ordinary samples, so a few corrections take effect.
 CORRECTION_WEIGHT = 8
 # Smoothing of the naive-Bayes log-count ratios that scale each category's features.
@@ -72,10 +77,12 @@ class Row:
 
 @dataclass
 class Split:
-    """The training rows and the three held-out views of the test rows, as (text, label) pairs."""
+    """The training rows and the three held-out views of the test rows, as (text, label) pairs, and
+    the hand-written chat complaints (trained on, never held out: the check sets are separate files)."""
 
     train: list[tuple[str, str]]
     test: dict[str, list[tuple[str, str]]]  # "title+body", "title only", "body[:60]"
+    chat: list[tuple[str, str]] = field(default_factory=list)
 
 
 def data_dir() -> Path:
@@ -161,10 +168,19 @@ def split(rows: list[Row]) -> Split:
     )
 
 
+def chat_samples(directory: Path | None = None) -> list[tuple[str, str]]:
+    """The hand-written chat complaints of ``directory`` (default ``data_dir()``), as (text, label)."""
+    return [s for f in sorted((directory or data_dir()).glob(CHAT_FILES)) for s in read_csv_samples(f)]
+
+
 def load_split(files: Iterable[Path] | None = None) -> Split:
-    """The fixed split of the given labelled CSVs (default: the complaint CSVs of ``data_dir()``)."""
+    """The fixed split of the given labelled CSVs (default: the complaint CSVs of ``data_dir()``,
+    with its chat complaints)."""
+    chat = chat_samples() if files is None else []
     files = list(files) if files is not None else training_files()
-    return split([r for f in files for r in read_rows(f)])
+    result = split([r for f in files for r in read_rows(f)])
+    result.chat = chat
+    return result
 
 
 def short_copies(text: str) -> list[str]:
@@ -246,15 +262,19 @@ def _temperature(docs, labels, weights, min_df: int) -> float:
 
 
 def train(samples: Iterable[tuple[str, str]], corrections: Iterable[tuple[str, str]] = (),
-          categories: dict | None = None, min_df: int = 2) -> LinearModel:
-    """Train the linear model from (text, label) pairs; ``corrections`` (改类) weigh more."""
+          categories: dict | None = None, min_df: int = 2, chat: Iterable[tuple[str, str]] = (),
+          chat_weight: float = CHAT_WEIGHT) -> LinearModel:
+    """Train the linear model from (text, label) pairs, hand-written ``chat`` complaints and the
+    ``corrections`` (改类), which weigh more."""
     if categories:
         add_words(_keyword_table(categories))
     docs, labels, weights = _expand(samples, 1.0)
+    h_docs, h_labels, h_weights = _expand(chat, chat_weight)
     c_docs, c_labels, c_weights = _expand(corrections, CORRECTION_WEIGHT)
     # Rare words must still count when they come from corrections, so prune only on large data.
     min_df = min_df if len(docs) >= 1000 and not c_docs else 1
-    return train_features(docs + c_docs, labels + c_labels, weights + c_weights, min_df)
+    return train_features(docs + h_docs + c_docs, labels + h_labels + c_labels, weights + h_weights + c_weights,
+                          min_df)
 
 
 def train_features(docs: list[list[str]], labels: list[str], weights: list[float], min_df: int = 2) -> LinearModel:
@@ -314,9 +334,10 @@ def ensure_model(path: str | Path, categories: dict) -> Path | None:
         log.warning("classifier: no model at %s and no training data in %s; using keyword rules only",
                     path, data_dir())
         return None
-    samples = load_split(files).train
-    log.info("classifier: training on %d samples from %s", len(samples), ", ".join(map(str, files)))
-    return train(samples, categories=categories).save(path)
+    data = load_split()
+    log.info("classifier: training on %d samples and %d chat complaints from %s", len(data.train), len(data.chat),
+             ", ".join(map(str, files)))
+    return train(data.train, categories=categories, chat=data.chat).save(path)
 
 
 def _model_version(path: Path) -> int | None:

@@ -72,17 +72,19 @@ def classifier() -> None:
 
 @classifier.command()
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Labelled CSV (title/body/label); repeatable. Default: the training rows of the shipped data.")
+              help="Labelled CSV (title/body/label); repeatable. Default: the training rows of the shipped data "
+                   "and its chat complaints.")
 @click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_OUT), show_default=True)
 @click.option("--corrections/--no-corrections", default=True, show_default=True,
               help="Also learn from the cadres' 改类 corrections in the database's ledger.")
 def train(data, out, corrections) -> None:
     """Train the model (CSVs plus the ledger's corrections) and write it to --out."""
     samples = _samples(data)
+    chat = [] if data else training.chat_samples()
     fixes = _corrections() if corrections else []
-    model = training.train(samples, corrections=fixes, categories=_categories())
+    model = training.train(samples, corrections=fixes, categories=_categories(), chat=chat)
     path = model.save(out)
-    click.echo(f"已训练：{len(samples)} 条样本、{len(fixes)} 条改类记录，{len(model.labels)} 个类别，模型写入 {path}"
+    click.echo(f"已训练：{len(samples)} 条样本、{len(chat)} 条聊天投诉、{len(fixes)} 条改类记录，{len(model.labels)} 个类别，模型写入 {path}"
                f"（{path.stat().st_size / 1e6:.1f} MB）")
 
 
