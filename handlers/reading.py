@@ -5,6 +5,8 @@ an inquiry for a cadre, an emergency advice and an urgent case, a bare verdict i
 complaint passes on to intake. Before binding, a village name binds and only complaints are kept.
 The decision itself is ``bot.reading.kinds.read``; here it is phrased.
 """
+import re
+
 from sqlalchemy import select
 
 from bot.cases.filing import alert_emergency, file_text, open_inquiry
@@ -49,6 +51,8 @@ def read_text(message: Message, sender: Sender, context: Context):
     reading = read(text, awaiting_verdict=bool(waiting))
     if reading.kind == "smalltalk":
         return small_talk(reading.detail, resident, context)
+    if reading.kind == "intent":
+        return context.text("report_intent")
     if reading.kind == "emergency":
         return emergency(reading.detail, text, resident, context)
     if reading.kind == "verdict":
@@ -122,13 +126,20 @@ def which_case(message: Message, sender: Sender, state: dict, context: Context) 
     return handler(message, sender, context)
 
 
+def without_village(text: str, key: str) -> str:
+    """The text with the village's name (and its 村/社区 after it) taken out, to read what else it says."""
+    return re.sub(re.escape(key) + "(?:村委会|村委|村|社区|居委会)?", " ", normalise(text))
+
+
 def before_binding(message: Message, resident: Resident, state: dict | None, context: Context):
     """Unbound: a village name binds; a complaint is kept for after binding; anything else asks where."""
     text = message.text.strip()
     reading = read(text)
     plain_length = len(normalise(text).replace(" ", ""))
     villages, key = villages_named(context.session, text) if reading.kind != "smalltalk" else ([], "")
-    names_only = bool(villages) and plain_length - len(key) <= 6  # "东坑村的村民", "白石镇东坑"
+    # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
+    names_only = bool(villages) and (plain_length - len(key) <= 6 or
+                                     read(without_village(text, key)).kind in ("smalltalk", "intent"))
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
     if reading.kind == "emergency" or (reading.kind == "complaint" and not names_only and not unknown_name
@@ -149,7 +160,7 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     dialogue.ask(resident, "village", context.now)
     if unknown_name:
         return context.text("bind_not_found", name=text)
-    if reading.kind == "smalltalk" or (reading.kind == "complaint" and plain_length <= 3):
+    if reading.kind in ("smalltalk", "intent") or (reading.kind == "complaint" and plain_length <= 3):
         return context.text("ask_village")
     if reading.kind != "complaint":  # a question: answered once we know the village, not kept
         return context.text("ask_village_first")

@@ -245,6 +245,14 @@ def test_bare_verdict_with_nothing_waiting_changes_nothing(chat, runtime):
     assert cases(runtime) == []
 
 
+def test_saying_one_wants_to_report_asks_for_it_and_the_next_message_files(chat, runtime):
+    reply = chat.say("o_a", "你好 我想反映个情况")
+    assert "您请说" in reply and cases(runtime) == [] and pushes(runtime) == []
+    chat.tick(seconds=20)
+    assert "案件编号" in chat.say("o_a", "村口的水泥路坏了 车子过不去")
+    assert [c.text for c in cases(runtime)] == ["村口的水泥路坏了 车子过不去"]
+
+
 # --- before binding ----------------------------------------------------------------------------------
 
 def test_greeting_and_village_name_bind_without_a_case(chat, runtime):
@@ -252,6 +260,18 @@ def test_greeting_and_village_name_bind_without_a_case(chat, runtime):
     assert "已绑定：白石镇东坑村" in chat.say("o_new", "东坑村的")
     assert "已绑定" in chat.say("o_new", "绑定 东坑村")
     assert cases(runtime) == [] and "还没有反映过问题" in chat.say("o_new", "进度")
+
+
+@pytest.mark.parametrize("said", ["我是东坑村村民 想反映点事", "東坑村嘅 有啲嘢想投訴"])
+def test_village_name_with_a_wish_to_report_binds_and_keeps_nothing(chat, runtime, said):
+    assert "已绑定：白石镇东坑村" in chat.say("o_new", said)
+    assert cases(runtime) == [] and "还没有反映过问题" in chat.say("o_new", "进度")
+
+
+def test_a_wish_to_report_before_binding_asks_the_village_and_is_not_kept(chat, runtime):
+    assert "哪个村" in chat.say("o_new", "有个事想反映一下")
+    assert "已绑定" in chat.say("o_new", "东坑村")
+    assert cases(runtime) == []
 
 
 def test_complaint_and_photo_before_binding_are_filed_together_after(chat, runtime):

@@ -61,3 +61,39 @@ def test_a_commands_free_text_keeps_what_was_written():
     assert match_command("办结１２ 路灯已更换，今晚起正常照明", ["办结"]).args == "12 路灯已更换，今晚起正常照明"
     assert match_command("備註 3 條路爛咗", ["备注"]).args == "3 條路爛咗"
     assert match_command("详情　１２", ["详情"]).args == "12"
+
+
+@pytest.mark.parametrize("text, kind", [
+    # colloquial Mandarin (啥, 咋) reads as its standard words
+    ("书记啥时候下村", "station"), ("梁组长咋联系", "contact"), ("驻村干部叫啥", "contact"), ("高龄津贴咋领", "question"),
+    # "来不来", "有没有": asking, not the 不来 / 没有 of a complaint
+    ("你们下礼拜来不来", "station"), ("镇上有没有招保安的", "question"), ("种茶叶有冇补助", "question"),
+    ("有没有人来修一下路灯", "complaint"),
+    # any 哪 + measure word asks (哪张, 哪家, 哪间); 哪怕 does not
+    ("补贴发到哪家银行", "question"), ("哪怕下雨也没人来收垃圾", "complaint"),
+    # the time of day a cadre comes is a station-day question
+    ("干部上午来还是下午来", "station"),
+    # Cantonese "which day" / "is who" typed in simplified script
+    ("驻点系边日", "station"), ("驻村干部系边个", "contact"),
+    # a question with how long it has lasted, or "always" / "again", is a complaint
+    ("垃圾什么时候来收 都放了五天了", "complaint"), ("医生咋老是不在", "complaint"), ("怎么又停水", "complaint"),
+])
+def test_kind_of_colloquial_and_a_not_a_messages(text, kind):
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text", ["国庆节快乐", "祝大家新春快乐 身体健康", "谢谢你们的支持", "好 那我等消息",
+                                  "我刚关注了", "没问题", "冇问题", "多谢你哋咁快回复"])
+def test_wishes_thanks_and_acknowledgements_are_small_talk(text):
+    assert read(text).kind == "smalltalk"
+
+
+@pytest.mark.parametrize("text", ["我想反映个情况", "你好 有件事想咨询下", "我要投诉", "在吗 想问一下", "我有个问题"])
+def test_saying_one_wants_to_report_is_not_yet_a_complaint(text):
+    assert read(text).kind == "intent"
+
+
+@pytest.mark.parametrize("text, kind", [("找谁反映", "contact"), ("我要投诉村口的养猪场", "complaint"),
+                                        ("有人偷东西", "complaint"), ("想问一下低保怎么申请", "question")])
+def test_a_report_with_its_content_is_not_an_intent(text, kind):
+    assert read(text).kind == kind

@@ -14,19 +14,28 @@ from bot.reading.normalise import normalise, simplified
 _NOISE = re.compile(r"\[[^\[\]]{1,6}\]|[^\w\u4e00-\u9fff]+|_")
 _SMALLTALK_WORDS = {
     "greeting": "你好 您好 你们好 大家好 在吗 在么 在不在 在嘛 有人吗 有人在吗 喂 hello hi hey 嗨 哈喽 早 早安 早上好 上午好 "
-                "中午好 下午好 晚上好 晚安 早晨 新年好 新年快乐 节日快乐 中秋快乐 春节快乐 过年好",
+                "中午好 下午好 晚上好 晚安 早晨 新年好 过年好 快乐 如意 吉祥 安康 顺利 发财 恭喜 祝福 平安 健康 幸福 "
+                "扫码 扫了码 扫了二维码 关注了",
     "thanks": "谢谢 多谢 感谢 感恩 辛苦 麻烦 谢了 谢啦 thanks thank you thx 有心",
     "bye": "拜拜 再见 bye 回头见",
     "ack": "好的 好滴 好哒 好嘞 好 收到 知道 明白 了解 嗯 嗯嗯 哦 噢 喔 哦哦 行 可以 ok okay 是的 对 没事 没有事 没关系 "
-           "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了",
+           "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了 没问题 没有问题 等着 等消息 不急 那就好",
 }
 _FILLERS = ("了 啦 呀 啊 哈 哦 喔 的 你 您 你们 政府 关心 大家 同志 领导 干部 书记 组长 一下 非常 很 太 真 的话 呢 哇 哒 吧 "
-            "嘛 咯 啰 么 晒 啲 喇 咯 各位 老师 主任 村长 镇长 再 次 一直 以来 帮忙 这么 快")
+            "嘛 咯 啰 么 晒 啲 喇 咯 各位 老师 主任 村长 镇长 再 次 一直 以来 帮忙 这么 快 帮助 支持 关照 照顾 回复 "
+            "及时 那 我 就 刚 刚刚 祝 祝你 节 新年 新春 春节 元旦 国庆 中秋 端午 元宵 冬至 重阳 节日 万事 身体 工作 "
+            "全家 阖家 和 也 们")
 _KIND_OF = {w: kind for kind, words in _SMALLTALK_WORDS.items() for w in words.split()}
 _TOKENS = sorted({*_KIND_OF, *_FILLERS.split()}, key=len, reverse=True)
 _SMALLTALK = re.compile("(?:" + "|".join(map(re.escape, _TOKENS)) + ")+", re.IGNORECASE)
 _SMALLTALK_WORD = re.compile("|".join(map(re.escape, sorted(_KIND_OF, key=len, reverse=True))), re.IGNORECASE)
 
+# Saying that one wants to report or ask, without saying what yet ("我想反映点事", "有个问题想咨询一下").
+_INTENT_WORDS = ("我 俺 我们 想 要 有 个 点 件 些 一 下 一下 事 事情 问题 情况 跟 和 向 给 找 你们 您 政府 干部 领导 "
+                 "反映 反应 投诉 举报 咨询 问 问问 说 讲 求助 请问 可以 能 吗 帮 帮忙 需要 是 村民 本村 这边 住 在 的 东西 点儿")
+_INTENT = re.compile("(?:" + "|".join(map(re.escape, sorted({*_INTENT_WORDS.split(), *_TOKENS}, key=len, reverse=True)))
+                     + ")+", re.IGNORECASE)
+_INTENT_MARK = re.compile(r"反映|反应|投诉|举报|咨询|问|求助|有[个件点些]?(事|问题|情况)")
 # A person in danger now: fire, violence, a medical emergency, water rising.
 EMERGENCIES = {
     "fire": r"着火|失火|火灾(?!隐患)|起火|烧起来|火烧|冒烟.*(房|屋)|煤气泄漏|燃气泄漏|液化气泄漏|爆炸",
@@ -44,17 +53,22 @@ _COMPLAINT = re.compile(
     r"坏|烂|破|漏|堵|塌|裂|倒了|断了|停了|不通|没人管|没有人管|没人理|没有人理|不管|不理|不处理|不作为|拖|欠|不给|"
     r"不还|不退|不发|不办|乱|偷|吵|臭|脏|污染|违规|违法|违建|霸占|占了|占用|强行|打人|骂|威胁|投诉|举报|"
     r"扣|克扣|被|一直|好几|几个月|天天|每天|经常|总是|还没|都没|至今|从来|太|过期|假|贵|涨|少给|多收|收费|"
-    r"摊派|索要|吃拿卡要|不公平|优亲厚友|发臭|积水|噪音|扰民|没有人来|没人来|没有来|不来|说好|"
+    r"老是|怎么又|摊派|索要|吃拿卡要|不公平|优亲厚友|发臭|积水|噪音|扰民|没有人来|没人来|没有来|不来|说好|"
     r"滞后|太慢|来修|修好|修一下|没修|修复|不修|凭什么|为什么不|为啥不|为什么没|怎么还|怎么没人|到底|"
-    r"(合理|合法|公平|正常|像话|应该)吗"
+    r"(合理|合法|公平|正常|像话|应该)吗|"
+    # how long it has been: "都堆一个星期了", "已经三个多月"
+    r"(都|已经|快)\w{0,3}?[一二两三四五六七八九十半几\d]+个?多?(天|日|星期|礼拜|周|月|年)"
 )
+# "来不来", "在不在", "有没有": asking, not the 不来 / 没有 of a complaint.
+_A_NOT_A = re.compile(r"(\w)[不没]\1")
 _QUESTION = re.compile(
-    r"怎么|怎样|如何|哪里|哪儿|哪个|哪些|在哪|去哪|多少|几点|几时|几号|几岁|几天|多久|什么时候|什么|啥|"
-    r"吗|么$|能不能|可不可以|可以不|要不要|需不需要|是不是|有没有|请问|咨询|问一下|问下|想问|想了解|是否|\?"
+    r"怎么|怎样|如何|哪(?!怕)|多少|(?<!好)几(点|时|号|岁|天|个|次|块|月|年)|多久|多长|多大|什么时候|什么|啥|"
+    r"吗|么$|(?P<asked>\w)[不没](?P=asked)|可以不|请问|咨询|问一下|问下|想问|想了解|是否|\?"
 )
 _STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
 _STATION_WHEN = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周几|几号|哪里|在哪|几点|几次|地点|时间|哪儿|什么地方|哪个地方|多久|"
-                           r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗")
+                           r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗|"
+                           r"(上午|下午|早上|中午|晚上)(来|在|到|过来|下来|办公)")
 _CONTACT = re.compile(r"电话|手机|号码|联系方式|怎么联系|如何联系|联系谁|找谁|找哪个|找哪位|是谁|叫什么|谁管|谁负责|负责人|"
                       r"哪个干部|谁是|微信|怎么找|找(一下)?(书记|组长|干部|驻点|驻村|村长|镇长)")
 _PROGRESS = re.compile(r"进度|办得怎么样|处理得怎么样|办好了没|处理了没|有没有处理|有结果了吗|怎么样了")
@@ -66,7 +80,7 @@ _UNSATISFIED = re.compile(r"(不|没|没有)[^满,。!]{0,2}满意|不满")
 class Reading:
     """What a message is (``kind``), with a detail: the small-talk sort, emergency sort, or verdict reason."""
 
-    kind: str  # smalltalk | emergency | verdict | station | contact | progress | question | complaint
+    kind: str  # smalltalk | intent | emergency | verdict | station | contact | progress | question | complaint
     detail: str = ""
     text: str = ""  # the normal form the decision was made on
 
@@ -84,6 +98,11 @@ def smalltalk_kind(plain: str) -> str | None:
     return "ack" if words else None
 
 
+def intent(plain: str) -> bool:
+    """Whether the text only says that the sender wants to report or ask something, not what."""
+    return len(plain) <= 16 and _INTENT.fullmatch(plain) is not None and _INTENT_MARK.search(plain) is not None
+
+
 def read(text: str, awaiting_verdict: bool = False) -> Reading:
     """Read a bound resident's free text (commands were taken before): what kind of message it is."""
     norm = normalise(text)
@@ -91,6 +110,8 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
     small = smalltalk_kind(plain)
     if small is not None:
         return Reading("smalltalk", small, norm)
+    if intent(plain):
+        return Reading("intent", "", norm)
     for kind, pattern in _EMERGENCY.items():
         if pattern.search(norm) and not _NOT_NOW.search(norm):
             return Reading("emergency", kind, norm)
@@ -103,7 +124,7 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
             return Reading("verdict", "unsatisfied:" + reason, norm)
         if "满意" in plain and plain.find("满意") <= 4 and len(plain) <= 12:
             return Reading("verdict", "satisfied", norm)
-    complaint = _COMPLAINT.search(norm) is not None
+    complaint = _COMPLAINT.search(_A_NOT_A.sub("", norm)) is not None
     question = _QUESTION.search(norm) is not None
     if _PROGRESS.search(norm) and not complaint:
         return Reading("progress", "", norm)

@@ -1,4 +1,4 @@
-"""One form of a message for reading: NFKC, simplified characters, Cantonese put in Mandarin."""
+"""One form of a message for reading: NFKC, simplified characters, Cantonese and colloquial words put in Mandarin."""
 from __future__ import annotations
 
 import os
@@ -38,15 +38,27 @@ CANTONESE = {
     "整烂": "弄坏", "整坏": "弄坏", "整返好": "修好", "整番好": "修好",
     "出粮": "发工资", "返学": "上学", "街市": "市场", "晏昼": "下午", "朝早": "早上",
 }
-_CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, CANTONESE), key=len, reverse=True)))
+# Colloquial and regional Mandarin as typed on phones → the standard words the rules look for.
+COLLOQUIAL = {
+    "啥": "什么", "啥子": "什么", "为啥": "为什么", "干啥": "干什么", "么子": "什么", "神马": "什么",
+    "咋": "怎么", "咋个": "怎么", "咋样": "怎么样", "咋办": "怎么办", "咋整": "怎么办", "咋弄": "怎么办",
+    "肿么": "怎么", "木有": "没有", "多会儿": "什么时候",
+}
+# More Cantonese: "which day" and "is which/who" (系 typed in simplified script).
+CANTONESE.update({
+    "边日": "哪天", "边一日": "哪一天", "边朝": "哪天", "系边个": "是谁", "系边日": "是哪天", "系边度": "是哪里", "系边": "是哪",
+    "使唔使": "需不需要", "驶唔驶": "需不需要", "得唔得": "行不行", "有无": "有没有", "几钱": "多少钱",
+})
+_WORDS = {**COLLOQUIAL, **CANTONESE}
+_CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)))
 # 係 ("is") becomes 系 in simplified script, where 系 is mostly 系统/联系; read it before t2s.
 # 關係 (关系) is the one common word written with 係 that keeps its meaning.
 _HAI_RE = re.compile("(?<![關关])係")
 _SPACES_RE = re.compile(r"\s+")
 
 
-# The first characters of the Cantonese keys: a text with none of them skips the pattern.
-_CANTONESE_FIRST = frozenset(key[0] for key in CANTONESE)
+# The first characters of the Cantonese and colloquial keys: a text with none of them skips the pattern.
+_CANTONESE_FIRST = frozenset(key[0] for key in _WORDS)
 
 
 @lru_cache(maxsize=1)
@@ -99,5 +111,5 @@ def normalise(text: str) -> str:
         text = _HAI_RE.sub("是", text)
     text = _simplified(text)
     if not _CANTONESE_FIRST.isdisjoint(text):
-        text = _CANTONESE_RE.sub(lambda m: CANTONESE[m.group(0)], text)
+        text = _CANTONESE_RE.sub(lambda m: _WORDS[m.group(0)], text)
     return _SPACES_RE.sub(" ", text).strip()
