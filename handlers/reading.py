@@ -142,8 +142,9 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
                                      read(without_village(text, key)).kind in ("smalltalk", "intent"))
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
-    if reading.kind == "emergency" or (reading.kind == "complaint" and not names_only and not unknown_name
-                                       and plain_length > 3):
+    # A few words that say nothing wrong ("白石镇的", "家里人") are no complaint to keep.
+    complaint_like = reading.kind == "complaint" and (plain_length > 6 or reading.detail == "marked" and plain_length >= 3)
+    if reading.kind == "emergency" or (complaint_like and not names_only and not unknown_name):
         limit = context.config["cases"]["pending_max_chars"]  # filed once they bind; bounded, the oldest dropped
         resident.pending_text, dropped = keep_pending(resident.pending_text, text, limit)
         if dropped and reading.kind != "emergency":
@@ -160,7 +161,7 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     dialogue.ask(resident, "village", context.now)
     if unknown_name:
         return context.text("bind_not_found", name=text)
-    if reading.kind in ("smalltalk", "intent") or (reading.kind == "complaint" and plain_length <= 3):
+    if reading.kind in ("smalltalk", "intent") or (reading.kind == "complaint" and not complaint_like):
         return context.text("ask_village")
     if reading.kind != "complaint":  # a question: answered once we know the village, not kept
         return context.text("ask_village_first")

@@ -268,6 +268,19 @@ def test_village_name_with_a_wish_to_report_binds_and_keeps_nothing(chat, runtim
     assert cases(runtime) == [] and "还没有反映过问题" in chat.say("o_new", "进度")
 
 
+def test_a_few_words_saying_nothing_wrong_before_binding_are_not_kept(chat, runtime):
+    assert "哪个村" in chat.say("o_new", "白石镇的")
+    assert "已绑定" in chat.say("o_new", "绑定 东坑村")
+    assert cases(runtime) == []
+
+
+def test_a_short_complaint_before_binding_is_kept_and_filed_at_binding(chat, runtime):
+    assert "已保存" in chat.say("o_new", "路灯不亮")
+    reply = chat.say("o_new", "绑定 东坑村")
+    [case] = cases(runtime)
+    assert case.number in reply and case.text == "路灯不亮"
+
+
 def test_a_wish_to_report_before_binding_asks_the_village_and_is_not_kept(chat, runtime):
     assert "哪个村" in chat.say("o_new", "有个事想反映一下")
     assert "已绑定" in chat.say("o_new", "东坑村")

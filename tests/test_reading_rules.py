@@ -97,3 +97,36 @@ def test_saying_one_wants_to_report_is_not_yet_a_complaint(text):
                                         ("有人偷东西", "complaint"), ("想问一下低保怎么申请", "question")])
 def test_a_report_with_its_content_is_not_an_intent(text, kind):
     assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text", ["路灯修好了 谢谢", "水来了 多谢你们", "已经解决了 辛苦了", "不好意思打扰了", "算了 不用了",
+                                  "感谢党和政府", "好的 有事再联系"])
+def test_thanks_for_a_solved_problem_and_polite_words_are_small_talk(text):
+    assert read(text).kind == "smalltalk"
+
+
+@pytest.mark.parametrize("text", ["谢谢 但是水还是没来", "修好了 谢谢 不过路灯又坏了", "谢谢你们修好了路 另外水管也爆了",
+                                  "谢谢 我家水管爆了"])
+def test_thanks_with_something_still_wrong_is_a_complaint(text):
+    assert read(text).kind == "complaint"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("怎样才能联系到驻村干部", "contact"), ("管事的是哪位", "contact"), ("驻点办公室在什么位置", "station"),
+    ("为什么我们组又停水了", "complaint"), ("点解我个低保冇咗", "complaint"), ("明天停水吗", "question"),
+])
+def test_kind_of_more_contact_station_and_complaint_wordings(text, kind):
+    assert read(text).kind == kind
+
+
+def test_a_complaint_is_marked_when_it_says_what_is_wrong():
+    assert read("路灯不亮").detail == "marked"
+    assert read("白石镇的").detail == ""
+
+
+@pytest.mark.parametrize("typed, command", [
+    ("联系卡呢", Command("联系卡", "")), ("驻点啊", Command("驻点", "")), ("帮助一下", Command("帮助", "")),
+    ("看下联系卡", Command("联系卡", "")), ("给我联系卡", Command("联系卡", "")), ("查下进度", Command("进度", "")),
+])
+def test_particles_after_and_requests_before_a_command(typed, command):
+    assert match_command(typed, WORDS) == command

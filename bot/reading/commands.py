@@ -10,7 +10,8 @@ from pypinyin import lazy_pinyin
 from bot.reading.normalise import simplified
 
 SEPARATORS = " :,、;"  # after NFKC: full-width colon, comma and space are these
-_TRAILING = re.compile(r"[\s!?.。,~、…]+$")
+# Trailing punctuation, and the particles said after a command (联系卡呢, 驻点啊, 帮助一下).
+_TRAILING = re.compile(r"(?:[\s!?.。,~、…]|[呢啊吧嘛哦呀啦哈]|一下)+$")
 # Read-only commands a resident may use with one character wrong (handwriting input: 帮肋 → 帮助).
 LOOSE = frozenset({"帮助", "联系卡", "驻点", "进度"})
 # Commands whose argument is free text, so it may follow the word without a space (绑定东坑).
@@ -19,7 +20,7 @@ FREE_ARGS = frozenset({"绑定"})
 _FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINAL_FOLDS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 # Words people put before a command ("查进度", "帮我看看联系卡", "我要绑定东坑").
-_LEAD = re.compile(r"^(请|我要|我想|帮我|麻烦)?(查一下|查查|查询|查看|看一下|看看|查|看)?")
+_LEAD = re.compile(r"^(请|我要|我想|帮我|麻烦|给我)?(查一下|查一查|查查|查下|查询|查看|看一下|看一看|看看|看下|发一下|发下|查|看|发)?")
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,17 @@ _SMALLTALK_WORDS = {
     "greeting": "你好 您好 你们好 大家好 在吗 在么 在不在 在嘛 有人吗 有人在吗 喂 hello hi hey 嗨 哈喽 早 早安 早上好 上午好 "
                 "中午好 下午好 晚上好 晚安 早晨 新年好 过年好 快乐 如意 吉祥 安康 顺利 发财 恭喜 祝福 平安 健康 幸福 "
                 "扫码 扫了码 扫了二维码 关注了",
-    "thanks": "谢谢 多谢 感谢 感恩 辛苦 麻烦 谢了 谢啦 thanks thank you thx 有心",
-    "bye": "拜拜 再见 bye 回头见",
+    "thanks": "谢谢 多谢 感谢 感恩 辛苦 麻烦 谢了 谢啦 thanks thank you thx 有心 费心 打扰 打扰了 不好意思 抱歉",
+    "bye": "拜拜 再见 bye 回头见 再联系 回头联系",
     "ack": "好的 好滴 好哒 好嘞 好 收到 知道 明白 了解 嗯 嗯嗯 哦 噢 喔 哦哦 行 可以 ok okay 是的 对 没事 没有事 没关系 "
-           "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了 没问题 没有问题 等着 等消息 不急 那就好",
+           "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了 没问题 没有问题 等着 等消息 不急 那就好 晓得 算了 赞 点赞 棒 "
+           "给力 厉害 666 好评",
 }
 _FILLERS = ("了 啦 呀 啊 哈 哦 喔 的 你 您 你们 政府 关心 大家 同志 领导 干部 书记 组长 一下 非常 很 太 真 的话 呢 哇 哒 吧 "
             "嘛 咯 啰 么 晒 啲 喇 咯 各位 老师 主任 村长 镇长 再 次 一直 以来 帮忙 这么 快 帮助 支持 关照 照顾 回复 "
             "及时 那 我 就 刚 刚刚 祝 祝你 节 新年 新春 春节 元旦 国庆 中秋 端午 元宵 冬至 重阳 节日 万事 身体 工作 "
-            "全家 阖家 和 也 们")
+            "全家 阖家 和 也 们 用心 操心 热心 耐心 认真 负责 党 真是 实在 兄弟 大哥 大姐 师傅 亲 真的 都 是 对 已经 "
+            "了了 有事 再找 找你们 随时 联系")
 _KIND_OF = {w: kind for kind, words in _SMALLTALK_WORDS.items() for w in words.split()}
 _TOKENS = sorted({*_KIND_OF, *_FILLERS.split()}, key=len, reverse=True)
 _SMALLTALK = re.compile("(?:" + "|".join(map(re.escape, _TOKENS)) + ")+", re.IGNORECASE)
@@ -53,7 +55,8 @@ _COMPLAINT = re.compile(
     r"坏|烂|破|漏|堵|塌|裂|倒了|断了|停了|不通|没人管|没有人管|没人理|没有人理|不管|不理|不处理|不作为|拖|欠|不给|"
     r"不还|不退|不发|不办|乱|偷|吵|臭|脏|污染|违规|违法|违建|霸占|占了|占用|强行|打人|骂|威胁|投诉|举报|"
     r"扣|克扣|被|一直|好几|几个月|天天|每天|经常|总是|还没|都没|至今|从来|太|过期|假|贵|涨|少给|多收|收费|"
-    r"老是|怎么又|摊派|索要|吃拿卡要|不公平|优亲厚友|发臭|积水|噪音|扰民|没有人来|没人来|没有来|不来|说好|"
+    r"老是|怎么又|不(亮|响|出水|能用|好用)|爆了|爆管|又(停|坏|漏|堵|断|没|臭|吵|涨|被|来收)|停水了|停电了|没水|没电|断水|断电|没了|没有了|不见了|取消了|停发|"
+    r"摊派|索要|吃拿卡要|不公平|优亲厚友|发臭|积水|噪音|扰民|没有人来|没人来|没有来|不来|说好|"
     r"滞后|太慢|来修|修好|修一下|没修|修复|不修|凭什么|为什么不|为啥不|为什么没|怎么还|怎么没人|到底|"
     r"(合理|合法|公平|正常|像话|应该)吗|"
     # how long it has been: "都堆一个星期了", "已经三个多月"
@@ -67,9 +70,10 @@ _QUESTION = re.compile(
 )
 _STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
 _STATION_WHEN = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周几|几号|哪里|在哪|几点|几次|地点|时间|哪儿|什么地方|哪个地方|多久|"
-                           r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗|"
+                           r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗|位置|地址|怎么走|"
                            r"(上午|下午|早上|中午|晚上)(来|在|到|过来|下来|办公)")
-_CONTACT = re.compile(r"电话|手机|号码|联系方式|怎么联系|如何联系|联系谁|找谁|找哪个|找哪位|是谁|叫什么|谁管|谁负责|负责人|"
+_CONTACT = re.compile(r"电话|手机|号码|联系方式|(怎么|怎样|如何)\w{0,3}联系|联系谁|找谁|找哪个|找哪位|是谁|是哪位|叫什么|谁管|谁负责|"
+                      r"负责人|管事的|"
                       r"哪个干部|谁是|微信|怎么找|找(一下)?(书记|组长|干部|驻点|驻村|村长|镇长)")
 _PROGRESS = re.compile(r"进度|办得怎么样|处理得怎么样|办好了没|处理了没|有没有处理|有结果了吗|怎么样了")
 # A verdict: 满意 with a negation just before it (不/没/不是很/不太) is unsatisfied; 不满 too.
@@ -81,14 +85,30 @@ class Reading:
     """What a message is (``kind``), with a detail: the small-talk sort, emergency sort, or verdict reason."""
 
     kind: str  # smalltalk | intent | emergency | verdict | station | contact | progress | question | complaint
-    detail: str = ""
+    detail: str = ""  # for a complaint: "marked" when it says what is wrong (坏, 漏, 没人管 …)
     text: str = ""  # the normal form the decision was made on
+
+
+# Thanks for a problem now solved ("路灯修好了 谢谢", "水来了 多谢"): small talk, unless anything is still wrong.
+_THANKS = re.compile("|".join(w for w, kind in _KIND_OF.items() if kind == "thanks"), re.IGNORECASE)
+_DONE = re.compile(r"(已经|终于|都)?(修|弄|搞|处理|解决|办|整|装|换|清理|清|收|通|亮|来)(好|完|掂|定|走|掉)?了")
+_STILL_WRONG = re.compile(r"没|不|还|但|可是|不过|却|又|再|仍|另外|也|怎么|为什么|吗|\?")
+
+
+def _thanks_for_done(plain: str) -> bool:
+    """Thanks with news that the problem is solved, and nothing left that is wrong."""
+    if len(plain) > 30 or not _THANKS.search(plain) or not _DONE.search(plain):
+        return False
+    rest = _DONE.sub("", plain)
+    return not _STILL_WRONG.search(rest) and not _COMPLAINT.search(rest)
 
 
 def smalltalk_kind(plain: str) -> str | None:
     """greeting | thanks | bye | ack when the text is small talk and nothing else; None otherwise."""
     if not plain:
         return "ack"  # emoji, emoticons, punctuation
+    if _thanks_for_done(plain):
+        return "thanks"
     if len(plain) > 16 or not _SMALLTALK.fullmatch(plain):
         return None
     words = [_KIND_OF[m.group(0).lower()] for m in _SMALLTALK_WORD.finditer(plain.lower())]
@@ -134,4 +154,4 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
         return Reading("station", "", norm)
     if question and not complaint and len(plain) <= 40:
         return Reading("question", "", norm)
-    return Reading("complaint", "", norm)
+    return Reading("complaint", "marked" if complaint else "", norm)

@@ -50,7 +50,12 @@ CANTONESE.update({
     "使唔使": "需不需要", "驶唔驶": "需不需要", "得唔得": "行不行", "有无": "有没有", "几钱": "多少钱",
 })
 _WORDS = {**COLLOQUIAL, **CANTONESE}
-_CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)))
+# 点, 系 and 边 end many Mandarin words (驻点, 地点, 联系, 旁边): a key starting with one is Cantonese only
+# when the character before it does not make such a word (驻点办公室 is not 驻 + 点办).
+_NOT_AFTER = {"点": "驻地站网重景据要特观节试焦终起一有差早晚快慢多少几两三四五六七八九十钟盘清指检",
+              "系": "联关体派院水母直干世谱星", "边": "旁身这那左右里外南北东西河路海岸周两一半无"}
+_CANTONESE_RE = re.compile("|".join((f"(?<![{_NOT_AFTER[key[0]]}])" if key[0] in _NOT_AFTER else "") + re.escape(key)
+                                    for key in sorted(_WORDS, key=len, reverse=True)))
 # 係 ("is") becomes 系 in simplified script, where 系 is mostly 系统/联系; read it before t2s.
 # 關係 (关系) is the one common word written with 係 that keeps its meaning.
 _HAI_RE = re.compile("(?<![關关])係")
