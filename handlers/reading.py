@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from bot.cases.filing import alert_emergency, file_text, open_inquiry
 from bot.reading import dialogue, knowledge
-from bot.reading.kinds import read
+from bot.cases.classifier import UNSORTED
+from bot.reading.kinds import Reading, read
 from bot.reading.normalise import normalise
 from bot.reading.places import villages_named
 from handlers import binding, card
@@ -48,7 +49,7 @@ def read_text(message: Message, sender: Sender, context: Context):
             return reply
     dialogue.clear(resident)
     waiting = resident_cases.awaiting_verdict(context.session, resident.id) if "满" in normalise(text) else []
-    reading = read(text, awaiting_verdict=bool(waiting))
+    reading = unless_a_problem(read(text, awaiting_verdict=bool(waiting)), text, context)
     if reading.kind == "smalltalk":
         return small_talk(reading.detail, resident, context)
     if reading.kind == "intent":
@@ -70,6 +71,15 @@ def read_text(message: Message, sender: Sender, context: Context):
     if reading.kind == "question":
         return question(text, resident, context)
     return PASS
+
+
+def unless_a_problem(reading: Reading, text: str, context: Context) -> Reading:
+    """Small talk with a few words the rules do not know ("好的 那就酱") is small talk unless the
+    classifier finds a problem's subject in it (你好 停电): no case for a pleasantry."""
+    if reading.kind == "complaint" and reading.detail.startswith("chat:") and \
+            classifier(context).classify(text).category == UNSORTED:
+        return Reading("smalltalk", reading.detail.removeprefix("chat:"), reading.text)
+    return reading
 
 
 def small_talk(sort: str, resident: Resident, context: Context) -> str:
@@ -137,6 +147,8 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     reading = read(text)
     plain_length = len(normalise(text).replace(" ", ""))
     villages, key = villages_named(context.session, text) if reading.kind != "smalltalk" else ([], "")
+    if not villages:  # "你好 我是东坑村的" is the village's name, not small talk
+        reading = unless_a_problem(reading, text, context)
     # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
     names_only = bool(villages) and (plain_length - len(key) <= 6 or
                                      read(without_village(text, key)).kind in ("smalltalk", "intent"))

@@ -61,6 +61,17 @@ def test_small_talk_gets_a_short_reply_and_files_nothing(chat, runtime, said):
     assert "还没有反映过问题" in chat.say("o_a", "进度")
 
 
+@pytest.mark.parametrize("said", ["好的 那就酱", "谢谢 大热天的"])
+def test_small_talk_with_a_few_unknown_words_files_nothing(chat, runtime, said):
+    assert chat.say("o_a", said)
+    assert cases(runtime) == [] and pushes(runtime) == []
+
+
+def test_a_greeting_with_a_problem_the_classifier_knows_is_filed(chat, runtime):
+    assert "案件编号" in chat.say("o_a", "你好 停水")
+    assert len(cases(runtime)) == 1
+
+
 def test_thanks_after_a_resolved_case_says_how_to_give_the_verdict(chat, runtime, roster):
     resolved_case(runtime, roster, "T1-2026-00003")
     reply = chat.say("o_a", "谢谢")

@@ -130,3 +130,32 @@ def test_a_complaint_is_marked_when_it_says_what_is_wrong():
 ])
 def test_particles_after_and_requests_before_a_command(typed, command):
     assert match_command(typed, WORDS) == command
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("驻点是早上还是下午", "station"), ("想见一下驻村干部", "station"), ("你们书记是哪个", "contact"),
+    ("社保可以在手机上交吗", "question"), ("医保卡坏了能补办吗", "question"), ("超市卖过期的面包", "complaint"),
+    ("你好 有人在河边烧垃圾", "complaint"), ("你好 请问低保怎么办", "question"),
+    ("好的 那就这样", "smalltalk"), ("冇嘢 多谢", "smalltalk"), ("感谢你们的付出", "smalltalk"),
+])
+def test_kind_after_a_greeting_a_paper_or_a_meeting(text, kind):
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, sort", [("好的 那就酱", "ack"), ("谢谢 大热天的", "thanks"), ("你好 停电", "greeting")])
+def test_small_talk_but_for_a_few_words_is_left_to_the_classifier(text, sort):
+    reading = read(text)
+    assert reading.kind == "complaint" and reading.detail == f"chat:{sort}"
+
+
+@pytest.mark.parametrize("typed, command", [
+    ("联系卡片", Command("联系卡", "")), ("驻点日期", Command("驻点日", "")), ("进度情况", Command("进度", "")),
+    ("详细 12", Command("详情", "12")), ("详细T1-2026-00012", Command("详情", "T1-2026-00012")),
+])
+def test_a_noun_after_a_look_up_and_one_wrong_character_before_a_case_number(typed, command):
+    assert match_command(typed, WORDS) == command
+
+
+@pytest.mark.parametrize("text", ["进度慢", "详细说明一下", "满意度"])
+def test_free_text_near_a_command_stays_free_text(text):
+    assert match_command(text, WORDS) is None

@@ -14,6 +14,10 @@ SEPARATORS = " :,、;"  # after NFKC: full-width colon, comma and space are thes
 _TRAILING = re.compile(r"(?:[\s!?.。,~、…]|[呢啊吧嘛哦呀啦哈]|一下)+$")
 # Read-only commands a resident may use with one character wrong (handwriting input: 帮肋 → 帮助).
 LOOSE = frozenset({"帮助", "联系卡", "驻点", "进度"})
+# Look-ups of a case by its number that may be typed with one character wrong (详细 12 → 详情 12).
+LOOSE_NUMBERED = frozenset({"详情", "进度"})
+_NOUN_AFTER = re.compile(r"(片|期|表|信息|情况|安排)$")
+_NUMBERED = re.compile(r"(\w\w)[" + re.escape(SEPARATORS) + r"]*([A-Za-z0-9][A-Za-z0-9-]*)")
 # Commands whose argument is free text, so it may follow the word without a space (绑定东坑).
 FREE_ARGS = frozenset({"绑定"})
 # Initials and finals the pinyin input method (and Guangdong accents) mix up.
@@ -121,4 +125,15 @@ def _match(light: str, words) -> Command | None:
         if word in LOOSE and len(whole) == len(word) and whole[0] == word[0] and \
                 sum(a != b for a, b in zip(whole, word)) == 1:
             return Command(word, "")
+    # A look-up named with a noun after it: 联系卡片, 驻点日期, 进度情况, 帮助信息.
+    stem = _NOUN_AFTER.sub("", whole)
+    if stem != whole and stem in words and any(stem.startswith(word) for word in LOOSE):
+        return Command(stem, "")
+    # A case look-up with one character wrong and a case number after it (详细 12).
+    numbered = _NUMBERED.fullmatch(whole)
+    if numbered:
+        head, number = numbered.groups()
+        for word in words:
+            if word in LOOSE_NUMBERED and head[0] == word[0] and sum(a != b for a, b in zip(head, word)) == 1:
+                return Command(word, number)
     return None

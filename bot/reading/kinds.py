@@ -20,13 +20,13 @@ _SMALLTALK_WORDS = {
     "bye": "拜拜 再见 bye 回头见 再联系 回头联系",
     "ack": "好的 好滴 好哒 好嘞 好 收到 知道 明白 了解 嗯 嗯嗯 哦 噢 喔 哦哦 行 可以 ok okay 是的 对 没事 没有事 没关系 "
            "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了 没问题 没有问题 等着 等消息 不急 那就好 晓得 算了 赞 点赞 棒 "
-           "给力 厉害 666 好评",
+           "给力 厉害 666 好评 这样 就这样 先这样",
 }
 _FILLERS = ("了 啦 呀 啊 哈 哦 喔 的 你 您 你们 政府 关心 大家 同志 领导 干部 书记 组长 一下 非常 很 太 真 的话 呢 哇 哒 吧 "
             "嘛 咯 啰 么 晒 啲 喇 咯 各位 老师 主任 村长 镇长 再 次 一直 以来 帮忙 这么 快 帮助 支持 关照 照顾 回复 "
             "及时 那 我 就 刚 刚刚 祝 祝你 节 新年 新春 春节 元旦 国庆 中秋 端午 元宵 冬至 重阳 节日 万事 身体 工作 "
             "全家 阖家 和 也 们 用心 操心 热心 耐心 认真 负责 党 真是 实在 兄弟 大哥 大姐 师傅 亲 真的 都 是 对 已经 "
-            "了了 有事 再找 找你们 随时 联系")
+            "了了 有事 再找 找你们 随时 联系 付出 努力 服务")
 _KIND_OF = {w: kind for kind, words in _SMALLTALK_WORDS.items() for w in words.split()}
 _TOKENS = sorted({*_KIND_OF, *_FILLERS.split()}, key=len, reverse=True)
 _SMALLTALK = re.compile("(?:" + "|".join(map(re.escape, _TOKENS)) + ")+", re.IGNORECASE)
@@ -62,6 +62,11 @@ _COMPLAINT = re.compile(
     # how long it has been: "都堆一个星期了", "已经三个多月"
     r"(都|已经|快)\w{0,3}?[一二两三四五六七八九十半几\d]+个?多?(天|日|星期|礼拜|周|月|年)"
 )
+# A personal paper's trouble (身份证过期了, 医保卡丢了) asks for a procedure: it marks no complaint.
+_PAPERS = re.compile(r"(证|卡|本|执照|护照|驾照|证明|存折)\w{0,2}(过期|坏|丢|掉|不见|作废|到期|没了)")
+# A greeting before the message ("在吗 …", "你好 …") does not make it a question.
+_OPENING = re.compile(r"^(?:(?:你好|您好|你们好|在吗|在么|在不在|在嘛|有人吗|有人在吗|喂|hello|hi|哈喽|早上好|下午好|晚上好|"
+                      r"领导|干部|书记|组长|同志|呀|啊|啦)[ ,.!~、]*)+", re.IGNORECASE)
 # "来不来", "在不在", "有没有": asking, not the 不来 / 没有 of a complaint.
 _A_NOT_A = re.compile(r"(\w)[不没]\1")
 _QUESTION = re.compile(
@@ -71,8 +76,9 @@ _QUESTION = re.compile(
 _STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
 _STATION_WHEN = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周几|几号|哪里|在哪|几点|几次|地点|时间|哪儿|什么地方|哪个地方|多久|"
                            r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗|位置|地址|怎么走|"
-                           r"(上午|下午|早上|中午|晚上)(来|在|到|过来|下来|办公)")
-_CONTACT = re.compile(r"电话|手机|号码|联系方式|(怎么|怎样|如何)\w{0,3}联系|联系谁|找谁|找哪个|找哪位|是谁|是哪位|叫什么|谁管|谁负责|"
+                           r"(上午|下午|早上|中午|晚上)(来|在|到|过来|下来|办公|还是)|(想|要)见|见面|当面|面谈")
+_CONTACT = re.compile(r"电话|手机(?![上里端支银缴交办a-zA-Z])|号码|联系方式|(怎么|怎样|如何)\w{0,3}联系|联系谁|找谁|找哪个|找哪位|"
+                      r"是谁|是哪(个|位)|叫什么|谁管|谁负责|"
                       r"负责人|管事的|"
                       r"哪个干部|谁是|微信|怎么找|找(一下)?(书记|组长|干部|驻点|驻村|村长|镇长)")
 _PROGRESS = re.compile(r"进度|办得怎么样|处理得怎么样|办好了没|处理了没|有没有处理|有结果了吗|怎么样了")
@@ -85,7 +91,9 @@ class Reading:
     """What a message is (``kind``), with a detail: the small-talk sort, emergency sort, or verdict reason."""
 
     kind: str  # smalltalk | intent | emergency | verdict | station | contact | progress | question | complaint
-    detail: str = ""  # for a complaint: "marked" when it says what is wrong (坏, 漏, 没人管 …)
+    # for a complaint: "marked" when it says what is wrong (坏, 漏, 没人管 …), "chat:<sort>" when it is
+    # small talk but for a few words
+    detail: str = ""
     text: str = ""  # the normal form the decision was made on
 
 
@@ -118,6 +126,15 @@ def smalltalk_kind(plain: str) -> str | None:
     return "ack" if words else None
 
 
+def mostly_smalltalk(plain: str) -> str | None:
+    """The small-talk sort of a text that is small talk but for a few unknown characters ("好的 那就酱"),
+    else None: whether those name a problem is the classifier's to say (handlers/reading.py)."""
+    words = [_KIND_OF[m.group(0).lower()] for m in _SMALLTALK_WORD.finditer(plain.lower())]
+    if not words or len(plain) > 20 or len(_SMALLTALK.sub("", plain)) > 4:
+        return None
+    return next((kind for kind in ("thanks", "bye", "greeting") if kind in words), "ack")
+
+
 def intent(plain: str) -> bool:
     """Whether the text only says that the sender wants to report or ask something, not what."""
     return len(plain) <= 16 and _INTENT.fullmatch(plain) is not None and _INTENT_MARK.search(plain) is not None
@@ -144,8 +161,8 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
             return Reading("verdict", "unsatisfied:" + reason, norm)
         if "满意" in plain and plain.find("满意") <= 4 and len(plain) <= 12:
             return Reading("verdict", "satisfied", norm)
-    complaint = _COMPLAINT.search(_A_NOT_A.sub("", norm)) is not None
-    question = _QUESTION.search(norm) is not None
+    complaint = _COMPLAINT.search(_PAPERS.sub("", _A_NOT_A.sub("", norm))) is not None
+    question = _QUESTION.search(_OPENING.sub("", norm)) is not None
     if _PROGRESS.search(norm) and not complaint:
         return Reading("progress", "", norm)
     if _CONTACT.search(norm) and not complaint and len(plain) <= 20:
@@ -154,4 +171,7 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
         return Reading("station", "", norm)
     if question and not complaint and len(plain) <= 40:
         return Reading("question", "", norm)
-    return Reading("complaint", "marked" if complaint else "", norm)
+    if complaint:
+        return Reading("complaint", "marked", norm)
+    chat = mostly_smalltalk(plain)
+    return Reading("complaint", f"chat:{chat}" if chat else "", norm)
