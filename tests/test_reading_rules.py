@@ -159,3 +159,19 @@ def test_a_noun_after_a_look_up_and_one_wrong_character_before_a_case_number(typ
 @pytest.mark.parametrize("text", ["进度慢", "详细说明一下", "满意度"])
 def test_free_text_near_a_command_stays_free_text(text):
     assert match_command(text, WORDS) is None
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("下个星期有驻点吗", "station"), ("我要找管事的领导", "contact"), ("这事找哪个部门", "question"),
+    ("医保要交现金还是转账", "question"), ("路灯还是不亮", "complaint"),
+])
+def test_kind_of_choice_questions_weeks_and_departments(text, kind):
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("typed, command", [
+    ("详情-12", Command("详情", "12")), ("进度#12", Command("进度", "12")), ("详 情 12", Command("详情", "12")),
+    ("联系 卡", Command("联系卡", "")),
+])
+def test_a_dash_or_hash_before_the_number_and_a_space_inside_the_word(typed, command):
+    assert match_command(typed, WORDS) == command

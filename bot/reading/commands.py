@@ -9,7 +9,7 @@ from pypinyin import lazy_pinyin
 
 from bot.reading.normalise import simplified
 
-SEPARATORS = " :,、;"  # after NFKC: full-width colon, comma and space are these
+SEPARATORS = " :,、;-#"  # after NFKC: full-width colon, comma, space and ＃ are these
 # Trailing punctuation, and the particles said after a command (联系卡呢, 驻点啊, 帮助一下).
 _TRAILING = re.compile(r"(?:[\s!?.。,~、…]|[呢啊吧嘛哦呀啦哈]|一下)+$")
 # Read-only commands a resident may use with one character wrong (handwriting input: 帮肋 → 帮助).
@@ -81,7 +81,15 @@ def match_command(text: str, words) -> Command | None:
     lead = _LEAD.match(light).end()
     if found is None and 0 < lead < len(light):
         found = _match(light[lead:], words)
+    if found is None and _SPACED.search(light):  # 详 情 12: the word typed with a space inside
+        written = _SPACED.sub("", written)
+        light = _SPACED.sub("", light)
+        found = _match(light, words)
     return _as_written(found, light, written)
+
+
+# A space between two Chinese characters.
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 # Full-width digits and letters read as ASCII (case numbers like １２); punctuation stays as written.

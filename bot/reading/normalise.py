@@ -40,14 +40,14 @@ CANTONESE = {
 }
 # Colloquial and regional Mandarin as typed on phones → the standard words the rules look for.
 COLLOQUIAL = {
-    "啥": "什么", "啥子": "什么", "为啥": "为什么", "干啥": "干什么", "么子": "什么", "神马": "什么",
+    "啥": "什么", "啥子": "什么", "神马": "什么",
     "咋": "怎么", "咋个": "怎么", "咋样": "怎么样", "咋办": "怎么办", "咋整": "怎么办", "咋弄": "怎么办",
-    "肿么": "怎么", "木有": "没有", "多会儿": "什么时候",
+    "肿么": "怎么", "木有": "没有",
 }
 # More Cantonese: "which day" and "is which/who" (系 typed in simplified script).
 CANTONESE.update({
     "边日": "哪天", "边一日": "哪一天", "边朝": "哪天", "系边个": "是谁", "系边日": "是哪天", "系边度": "是哪里", "系边": "是哪",
-    "冇嘢": "没事", "使唔使": "需不需要", "驶唔驶": "需不需要", "得唔得": "行不行", "有无": "有没有", "几钱": "多少钱",
+    "冇嘢": "没事", "使唔使": "需不需要", "驶唔驶": "需不需要", "得唔得": "行不行", "几钱": "多少钱",
 })
 _WORDS = {**COLLOQUIAL, **CANTONESE}
 # 点, 系 and 边 end many Mandarin words (驻点, 地点, 联系, 旁边): a key starting with one is Cantonese only
