@@ -175,3 +175,10 @@ def test_kind_of_choice_questions_weeks_and_departments(text, kind):
 ])
 def test_a_dash_or_hash_before_the_number_and_a_space_inside_the_word(typed, command):
     assert match_command(typed, WORDS) == command
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("我们村归谁管", "contact"), ("村里的事由谁负责", "contact"), ("河堤归谁管", "question"), ("谁把我家的菜偷了", "complaint"),
+])
+def test_who_manages_the_village_is_a_contact_question_who_manages_a_thing_is_not(text, kind):
+    assert read(text).kind == kind
