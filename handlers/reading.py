@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.cases.filing import alert_emergency, file_text, open_inquiry
 from bot.reading import dialogue, knowledge
 from bot.cases.classifier import UNSORTED
-from bot.reading.kinds import Reading, read
+from bot.reading.kinds import Reading, leftover, read
 from bot.reading.normalise import normalise
 from bot.reading.places import villages_named
 from handlers import binding, card
@@ -75,9 +75,9 @@ def read_text(message: Message, sender: Sender, context: Context):
 
 def unless_a_problem(reading: Reading, text: str, context: Context) -> Reading:
     """Small talk with a few words the rules do not know ("好的 那就酱") is small talk unless the
-    classifier finds a problem's subject in it (你好 停电): no case for a pleasantry."""
+    classifier finds a problem's subject in those words (你好 停电): no case for a pleasantry."""
     if reading.kind == "complaint" and reading.detail.startswith("chat:") and \
-            classifier(context).classify(text).category == UNSORTED:
+            classifier(context).classify(leftover(reading.text)).category == UNSORTED:
         return Reading("smalltalk", reading.detail.removeprefix("chat:"), reading.text)
     return reading
 

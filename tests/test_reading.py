@@ -67,8 +67,9 @@ def test_small_talk_with_a_few_unknown_words_files_nothing(chat, runtime, said):
     assert cases(runtime) == [] and pushes(runtime) == []
 
 
-def test_a_greeting_with_a_problem_the_classifier_knows_is_filed(chat, runtime):
-    assert "案件编号" in chat.say("o_a", "你好 停水")
+@pytest.mark.parametrize("said", ["你好 停水", "你好 狗咬人"])
+def test_a_greeting_before_a_few_words_files_them(chat, runtime, said):
+    assert "案件编号" in chat.say("o_a", said)
     assert len(cases(runtime)) == 1
 
 

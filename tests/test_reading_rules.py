@@ -100,13 +100,13 @@ def test_a_report_with_its_content_is_not_an_intent(text, kind):
 
 
 @pytest.mark.parametrize("text", ["路灯修好了 谢谢", "水来了 多谢你们", "已经解决了 辛苦了", "不好意思打扰了", "算了 不用了",
-                                  "感谢党和政府", "好的 有事再联系"])
+                                  "感谢党和政府", "好的 有事再联系", "得啦", "係咁先", "请问有人吗", "你们效率真高"])
 def test_thanks_for_a_solved_problem_and_polite_words_are_small_talk(text):
     assert read(text).kind == "smalltalk"
 
 
 @pytest.mark.parametrize("text", ["谢谢 但是水还是没来", "修好了 谢谢 不过路灯又坏了", "谢谢你们修好了路 另外水管也爆了",
-                                  "谢谢 我家水管爆了"])
+                                  "谢谢 我家水管爆了", "谢谢 社保交了十年 换了工作说要重新交"])
 def test_thanks_with_something_still_wrong_is_a_complaint(text):
     assert read(text).kind == "complaint"
 
@@ -142,10 +142,16 @@ def test_kind_after_a_greeting_a_paper_or_a_meeting(text, kind):
     assert read(text).kind == kind
 
 
-@pytest.mark.parametrize("text, sort", [("好的 那就酱", "ack"), ("谢谢 大热天的", "thanks"), ("你好 停电", "greeting")])
+@pytest.mark.parametrize("text, sort", [("好的 那就酱", "ack"), ("谢谢 大热天的", "thanks"), ("好 我明天去村委", "ack")])
 def test_small_talk_but_for_a_few_words_is_left_to_the_classifier(text, sort):
     reading = read(text)
     assert reading.kind == "complaint" and reading.detail == f"chat:{sort}"
+
+
+@pytest.mark.parametrize("text", ["你好 狗咬人", "在吗 有蛇进屋", "谢谢 但是水还是没来", "好的 不过路上有个大坑"])
+def test_a_greeting_or_a_but_before_a_few_words_is_the_message_itself(text):
+    reading = read(text)
+    assert reading.kind == "complaint" and not reading.detail.startswith("chat:")
 
 
 @pytest.mark.parametrize("typed, command", [
@@ -181,4 +187,12 @@ def test_a_dash_or_hash_before_the_number_and_a_space_inside_the_word(typed, com
     ("我们村归谁管", "contact"), ("村里的事由谁负责", "contact"), ("河堤归谁管", "question"), ("谁把我家的菜偷了", "complaint"),
 ])
 def test_who_manages_the_village_is_a_contact_question_who_manages_a_thing_is_not(text, kind):
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("能不能在村口装个路灯", "complaint"), ("可唔可以开条直通线", "complaint"), ("老人家嘅津贴点解少咗", "complaint"),
+    ("能不能种果树", "question"), ("我想去找驻村干部 几点去合适", "station"), ("驻村干部电话 我想当面找他", "contact"),
+])
+def test_requests_for_action_and_meeting_a_cadre(text, kind):
     assert read(text).kind == kind

@@ -47,7 +47,7 @@ COLLOQUIAL = {
 # More Cantonese: "which day" and "is which/who" (系 typed in simplified script).
 CANTONESE.update({
     "边日": "哪天", "边一日": "哪一天", "边朝": "哪天", "系边个": "是谁", "系边日": "是哪天", "系边度": "是哪里", "系边": "是哪",
-    "冇嘢": "没事", "使唔使": "需不需要", "驶唔驶": "需不需要", "得唔得": "行不行", "几钱": "多少钱",
+    "冇嘢": "没事", "是咁先": "先这样", "系咁先": "先这样", "食咗饭未": "吃饭了吗", "食饭未": "吃饭了吗", "食咗": "吃了", "使唔使": "需不需要", "驶唔驶": "需不需要", "得唔得": "行不行", "几钱": "多少钱",
 })
 _WORDS = {**COLLOQUIAL, **CANTONESE}
 # 点, 系 and 边 end many Mandarin words (驻点, 地点, 联系, 旁边): a key starting with one is Cantonese only
