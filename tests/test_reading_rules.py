@@ -196,3 +196,15 @@ def test_who_manages_the_village_is_a_contact_question_who_manages_a_thing_is_no
 ])
 def test_requests_for_action_and_meeting_a_cadre(text, kind):
     assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, detail", [
+    ("对处理结果很满意", "satisfied"), ("我们全家都很满意 谢谢你们及时处理", "satisfied"),
+    ("我对你们的处理不满意", "unsatisfied:"), ("问题还没解决 不满意", "unsatisfied:问题还没解决"),
+])
+def test_a_short_verdict_is_read_wherever_manyi_stands(text, detail):
+    assert read(text, awaiting_verdict=True).detail == detail
+
+
+def test_a_long_complaint_mentioning_dissatisfaction_is_no_verdict():
+    assert read("村民对垃圾场的处理很不满意 天天都臭到不行 希望尽快解决", awaiting_verdict=True).kind == "complaint"

@@ -169,13 +169,18 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
         if pattern.search(norm) and not _NOT_NOW.search(norm):
             return Reading("emergency", kind, norm)
     if awaiting_verdict and "满" in norm:
+        # a short message (对处理结果很满意, 没有解决 不满意) is the verdict wherever 满意 stands in it
+        short = len(plain) <= 20
         unhappy = _UNSATISFIED.search(norm)
-        if unhappy and unhappy.start() <= 6:
+        if unhappy and (unhappy.start() <= 6 or short):
             written = simplified(text)  # the reason as written, not in its normal form
             at = written.find("满意") + 2 if "满意" in written else written.find("满") + 2
             reason = written[at:].lstrip(" ,:。!~、").strip() if at >= 2 else ""
+            before = norm[:unhappy.start()].strip(" ,:。!~、")
+            if not reason and _STILL_WRONG.search(before):  # the reason said first: "没有解决 不满意"
+                reason = before
             return Reading("verdict", "unsatisfied:" + reason, norm)
-        if "满意" in plain and plain.find("满意") <= 4 and len(plain) <= 12:
+        if "满意" in plain and (plain.find("满意") <= 4 and len(plain) <= 12 or short):
             return Reading("verdict", "satisfied", norm)
     complaint = _COMPLAINT.search(_PAPERS.sub("", _A_NOT_A.sub("", norm))) is not None or _REQUEST.search(norm) is not None
     question = _QUESTION.search(_OPENING.sub("", norm)) is not None
