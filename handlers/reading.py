@@ -136,9 +136,12 @@ def which_case(message: Message, sender: Sender, state: dict, context: Context) 
     return handler(message, sender, context)
 
 
-def without_village(text: str, key: str) -> str:
-    """The text with the village's name (and its 村/社区 after it) taken out, to read what else it says."""
-    return re.sub(re.escape(key) + "(?:村委会|村委|村|社区|居委会)?", " ", normalise(text))
+def without_village(text: str, key: str, townships: list[str]) -> str:
+    """The text with the village's name (and its 村/社区 after it) and its township's taken out, to
+    read what else it says ("我系白石镇东坑村嘅村民" → "我是 的村民")."""
+    names = [re.escape(key) + "(?:村委会|村委|村|社区|居委会)?"] + \
+        [re.escape(t.rstrip("镇乡街道")) + "(?:镇|乡|街道)?" for t in townships if t.rstrip("镇乡街道")]
+    return re.sub("|".join(names), " ", normalise(text))
 
 
 def before_binding(message: Message, resident: Resident, state: dict | None, context: Context):
@@ -150,8 +153,8 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     if not villages:  # "你好 我是东坑村的" is the village's name, not small talk
         reading = unless_a_problem(reading, text, context)
     # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
-    names_only = bool(villages) and (plain_length - len(key) <= 6 or
-                                     read(without_village(text, key)).kind in ("smalltalk", "intent"))
+    rest = without_village(text, key, [v.township.name for v in villages]) if villages else text
+    names_only = bool(villages) and (len(rest.replace(" ", "")) <= 6 or read(rest).kind in ("smalltalk", "intent"))
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
     # A few words that say nothing wrong ("白石镇的", "家里人") are no complaint to keep.

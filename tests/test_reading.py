@@ -209,7 +209,7 @@ def test_cadre_gives_case_numbers_by_their_last_digits(chat, runtime, roster):
     number = cases(runtime)[0].number
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in number)  # ＱＳ－２０２６－０００１２ as a phone may type it
     for said in ("详情 1", "详情1", "详情：00001", f"详情{number.lower()}", "详情 １", f"详情{full_width}",
-                 f"详情 {full_width}"):
+                 f"详情 {full_width}", "详情 1。", "详情-1", "详 情 1", "详细 1"):
         assert number in chat.say("o_leader", said), said
     assert "已接单" in chat.say("o_leader", "接单1")
     assert cases(runtime)[0].state == "accepted"
@@ -274,7 +274,7 @@ def test_greeting_and_village_name_bind_without_a_case(chat, runtime):
     assert cases(runtime) == [] and "还没有反映过问题" in chat.say("o_new", "进度")
 
 
-@pytest.mark.parametrize("said", ["我是东坑村村民 想反映点事", "東坑村嘅 有啲嘢想投訴"])
+@pytest.mark.parametrize("said", ["我是东坑村村民 想反映点事", "東坑村嘅 有啲嘢想投訴", "我系白石镇东坑村嘅村民"])
 def test_village_name_with_a_wish_to_report_binds_and_keeps_nothing(chat, runtime, said):
     assert "已绑定：白石镇东坑村" in chat.say("o_new", said)
     assert cases(runtime) == [] and "还没有反映过问题" in chat.say("o_new", "进度")

@@ -208,3 +208,15 @@ def test_a_short_verdict_is_read_wherever_manyi_stands(text, detail):
 
 def test_a_long_complaint_mentioning_dissatisfaction_is_no_verdict():
     assert read("村民对垃圾场的处理很不满意 天天都臭到不行 希望尽快解决", awaiting_verdict=True).kind == "complaint"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("请问什么时候通自来水 等了三年了", "complaint"), ("有没有人管一下 路边全是垃圾", "complaint"),
+    ("食堂的饭菜这么差有人管吗", "complaint"), ("包工头跑了 工钱找谁要", "complaint"), ("救济粮是不是都给了干部亲戚", "complaint"),
+    ("农村建房最多能建几层", "question"), ("嗯嗯 收到 我跟家里人说一声", "complaint"),
+])
+def test_kind_of_complaints_asked_as_questions(text, kind):
+    reading = read(text)
+    assert reading.kind == kind
+    if text.startswith("嗯嗯"):  # an acknowledgement with a few words: the classifier's to say
+        assert reading.detail == "chat:ack"

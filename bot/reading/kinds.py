@@ -62,7 +62,9 @@ _COMPLAINT = re.compile(
     r"滞后|太慢|来修|修好|修一下|没修|修复|不修|凭什么|为什么不|为啥不|为什么没|怎么还|怎么没人|到底|"
     r"(合理|合法|公平|正常|像话|应该)吗|"
     # how long it has been: "都堆一个星期了", "已经三个多月"
-    r"(都|已经|快)\w{0,3}?[一二两三四五六七八九十半几\d]+个?多?(天|日|星期|礼拜|周|月|年)"
+    r"(都|已经|快|等了|拖了|过了)\w{0,3}?[一二两三四五六七八九十半几\d]+个?多?(天|日|星期|礼拜|周|月|年)|"
+    # nobody sees to it, or it is bad: 有没有人管一下, 饭菜这么差, 老板跑了, 工资找谁要, 给了干部亲戚
+    r"人管|管一下|管管|(很|太|这么|那么|好|真|特别|非常)(差|慢|脏|乱)|跑了|跑路|失联|找谁要|问谁要|亲戚|关系户|后门"
 )
 # Asking for something to be done (能不能开条直通线, 可不可以装个路灯) is a request for help.
 _REQUEST = re.compile(r"(可不可以|能不能|可以不可以|能否|可否|希望|请求|要求)\w{0,3}(开|修|装|派|加|设|建|通|安排|处理|解决|管|清|搞)")
@@ -74,7 +76,7 @@ _OPENING = re.compile(r"^(?:(?:你好|您好|你们好|在吗|在么|在不在|�
 # "来不来", "在不在", "有没有": asking, not the 不来 / 没有 of a complaint.
 _A_NOT_A = re.compile(r"(\w)[不没]\1")
 _QUESTION = re.compile(
-    r"怎么|怎样|如何|哪(?!怕)|谁|多少|(?<!好)几(点|时|号|岁|天|个|次|块|月|年)|多久|多长|多大|什么时候|什么|啥|"
+    r"怎么|怎样|如何|哪(?!怕)|谁|多少|(?<!好)几(点|时|号|岁|天|个|次|块|月|年|层|间|亩|口|趟|种|份|张|本|辆|户|家|周|级)|多久|多长|多大|什么时候|什么|啥|"
     r"吗|么$|(?P<asked>\w)[不没](?P=asked)|(要|去|在|是|交|用|办)\w{0,6}还是(?!没|不|一样|老样|那样)|可以不|请问|咨询|问一下|问下|想问|想了解|是否|\?"
 )
 _STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
@@ -145,7 +147,7 @@ def mostly_smalltalk(plain: str) -> str | None:
     ("你好 狗咬人")."""
     words = {_KIND_OF[m.group(0).lower()] for m in _SMALLTALK_WORD.finditer(plain.lower())} - {"greeting"}
     rest = _SMALLTALK.sub("", plain)
-    if not words or len(plain) > 20 or len(rest) > 6 or _STILL_WRONG.search(rest):  # 谢谢 但是水还是没来
+    if not words or len(plain) > 20 or len(rest) > 8 or _STILL_WRONG.search(rest):  # 谢谢 但是水还是没来
         return None
     return next((kind for kind in ("thanks", "bye") if kind in words), "ack")
 
