@@ -220,3 +220,12 @@ def test_kind_of_complaints_asked_as_questions(text, kind):
     assert reading.kind == kind
     if text.startswith("嗯嗯"):  # an acknowledgement with a few words: the classifier's to say
         assert reading.detail == "chat:ack"
+
+
+def test_one_wrong_character_among_sound_alikes():
+    assert match_command("聯絡咔", WORDS) == Command("联系卡", "")  # 络 wrong, 咔 sounds like 卡
+
+
+@pytest.mark.parametrize("text, kind", [("我想打电话给组长", "contact"), ("驻村联系人", "contact"), ("在的吗", "smalltalk")])
+def test_calling_a_cadre_and_asking_if_anyone_is_there(text, kind):
+    assert read(text).kind == kind

@@ -129,9 +129,9 @@ def _match(light: str, words) -> Command | None:
         # The argument as written (only NFKC and simplified), with its own trailing punctuation.
         written = light[len(word):].lstrip(SEPARATORS).strip()
         return Command(word, written if args and written.startswith(args) else args)
-    for word in words:
-        if word in LOOSE and len(whole) == len(word) and whole[0] == word[0] and \
-                sum(a != b for a, b in zip(whole, word)) == 1:
+    for word in words:  # one character wrong, the others the same or sounding alike (聯絡咔)
+        if word in LOOSE and len(whole) == len(word) and sound(whole[0]) == sound(word[0]) and \
+                sum(sound(a) != sound(b) for a, b in zip(whole, word)) == 1:
             return Command(word, "")
     # A look-up named with a noun after it: 联系卡片, 驻点日期, 进度情况, 帮助信息.
     stem = _NOUN_AFTER.sub("", whole)
@@ -142,6 +142,7 @@ def _match(light: str, words) -> Command | None:
     if numbered:
         head, number = numbered.groups()
         for word in words:
-            if word in LOOSE_NUMBERED and head[0] == word[0] and sum(a != b for a, b in zip(head, word)) == 1:
+            if word in LOOSE_NUMBERED and sound(head[0]) == sound(word[0]) and \
+                    sum(sound(a) != sound(b) for a, b in zip(head, word)) == 1:
                 return Command(word, number)
     return None
