@@ -46,6 +46,8 @@ def test_full_width_forms_and_spaces_fold(written, read):
         ("驻点系边日", "驻点是哪天"),
         ("负责人系边个", "负责人是谁"),
         ("使唔使交钱", "需不需要交钱"),
+        ("同干部讲 点联系", "同干部讲 怎么联系"),
+        ("低保点申请", "低保怎么申请"),
     ],
 )
 def test_colloquial_mandarin_and_more_cantonese_read_as_standard_words(written, read):

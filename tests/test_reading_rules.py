@@ -229,3 +229,8 @@ def test_one_wrong_character_among_sound_alikes():
 @pytest.mark.parametrize("text, kind", [("我想打电话给组长", "contact"), ("驻村联系人", "contact"), ("在的吗", "smalltalk")])
 def test_calling_a_cadre_and_asking_if_anyone_is_there(text, kind):
     assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, kind", [("我想同干部讲 点联系", "contact"), ("喂 有冇人", "smalltalk"), ("驻点地点去哪", "station")])
+def test_cantonese_how_and_is_anyone_there(text, kind):
+    assert read(text).kind == kind
