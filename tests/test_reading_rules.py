@@ -234,3 +234,16 @@ def test_calling_a_cadre_and_asking_if_anyone_is_there(text, kind):
 @pytest.mark.parametrize("text, kind", [("我想同干部讲 点联系", "contact"), ("喂 有冇人", "smalltalk"), ("驻点地点去哪", "station")])
 def test_cantonese_how_and_is_anyone_there(text, kind):
     assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text", ["医保是怎么扣费的", "被征地农民的养老保险怎么办", "收费标准是多少", "太阳能热水器有补贴吗",
+                                  "请问欠费停机了去哪交", "房屋倒了能申请什么补助", "孩子经常生病有什么补助吗"])
+def test_a_question_holding_a_word_that_complaints_use_too_is_a_question(text):
+    assert read(text).kind == "question"
+
+
+@pytest.mark.parametrize("text", ["为什么收费这么贵", "怎么天天都停水", "工资被扣了怎么办", "药太贵了", "低保一直没发是什么原因",
+                                  "那几间危房墙快倒了 小孩经常在那玩", "补偿款怎么分的 一直不公开", "屠宰场卖病猪肉谁来管",
+                                  "工程款拖欠几年了", "厂里莫名被开除 能帮忙处理吗"])
+def test_the_same_words_in_a_why_or_without_a_question_are_a_complaint(text):
+    assert read(text).kind == "complaint"

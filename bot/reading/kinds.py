@@ -54,11 +54,13 @@ _NOT_NOW = re.compile(r"隐患|风险|已经.{0,3}(年|个月)|至今|去年|前
 
 # A complaint's marks: something is broken, withheld, wrong or done to someone; questions lack them.
 _COMPLAINT = re.compile(
-    r"坏|烂|破|漏|堵|塌|裂|倒了|断了|停了|不通|没人管|没有人管|没人理|没有人理|不管|不理|不处理|不作为|拖|欠|不给|"
-    r"不还|不退|不发|不办|乱|偷|吵|臭|脏|污染|违规|违法|违建|霸占|占了|占用|强行|打人|骂|威胁|投诉|举报|"
-    r"扣|克扣|被|一直|好几|几个月|天天|每天|经常|总是|还没|都没|至今|从来|太|过期|假|贵|涨|少给|多收|收费|"
+    r"坏|烂|漏|堵|塌|裂|断了|停了|不通|没人管|没有人管|没人理|没有人理|不管|不理|不处理|不作为|不给|"
+    r"不还|不退|不发|不办|乱|偷|吵|臭|脏|霸占|占了|强行|打人|骂|威胁|被\w{1,3}了|"
+    r"克扣|还没|都没|至今|少给|多收|一直(不|没)|不公开|没公开|不公示|不透明|严重|谁来(管|保|承担|赔)|有人管吗|"
+    r"是否(合理|合法|合规|正常)|拖欠|几个?多?(天|年|月|星期)了|被(开除|辞退|打|偷|骗|占|扣|拆|罚|取消|挪用|截留)|裁人|裁员|"
+    r"开除|辞退|打不开|用不了|不能用|(去哪|到哪里去|哪去)了|"
     r"老是|怎么又|少了|霸|为什么要(我|我们)|不(亮|响|出水|能用|好用)|爆了|爆管|又(停|坏|漏|堵|断|没|臭|吵|涨|被|来收)|停水了|停电了|没水|没电|断水|断电|没了|没有了|不见了|取消了|停发|"
-    r"摊派|索要|吃拿卡要|不公平|优亲厚友|发臭|积水|噪音|扰民|没有人来|没人来|没有来|不来|说好|"
+    r"摊派|索要|吃拿卡要|不公平|优亲厚友|发臭|扰民|没有人来|没人来|没有来|不来|说好|"
     r"滞后|太慢|来修|修好|修一下|没修|修复|不修|凭什么|为什么不|为啥不|为什么没|怎么还|怎么没人|到底|"
     r"(合理|合法|公平|正常|像话|应该)吗|"
     # how long it has been: "都堆一个星期了", "已经三个多月"
@@ -66,6 +68,11 @@ _COMPLAINT = re.compile(
     # nobody sees to it, or it is bad: 有没有人管一下, 饭菜这么差, 老板跑了, 工资找谁要, 给了干部亲戚
     r"人管|管一下|管管|(很|太|这么|那么|好|真|特别|非常)(差|慢|脏|乱)|跑了|跑路|失联|找谁要|问谁要|亲戚|关系户|后门"
 )
+# Marks that a plain question may hold too (被征地农民, 怎么扣费, 收费标准, 太阳能, 欠费停机, 房屋倒了能申请什么):
+# a complaint's without a question, a question's with one, unless it asks why (为什么收费这么贵).
+_WEAK = re.compile(r"破|倒了|拖|欠|污染|违规|违法|违建|占用|投诉|举报|扣|被|一直|好几|几个月|天天|每天|经常|总是|从来|"
+                   r"太|过期|假|贵|涨|收费|积水|噪音|停水|停电")
+_WHY = re.compile(r"为什么|为何|凭什么|怎么(会|还|又|老|总|就|能|天天|经常|一直)|这么|那么|何在|为哪般|何时才|到何时|究竟")
 # Asking for something to be done (能不能开条直通线, 可不可以装个路灯) is a request for help.
 _REQUEST = re.compile(r"(可不可以|能不能|可以不可以|能否|可否|希望|请求|要求)\w{0,3}(开|修|装|派|加|设|建|通|安排|处理|解决|管|清|搞)")
 # A personal paper's trouble (身份证过期了, 医保卡丢了) asks for a procedure: it marks no complaint.
@@ -76,7 +83,7 @@ _OPENING = re.compile(r"^(?:(?:你好|您好|你们好|在吗|在么|在不在|�
 # "来不来", "在不在", "有没有": asking, not the 不来 / 没有 of a complaint.
 _A_NOT_A = re.compile(r"(\w)[不没]\1")
 _QUESTION = re.compile(
-    r"怎么|怎样|如何|哪(?!怕)|谁|多少|(?<!好)几(点|时|号|岁|天|个|次|块|月|年|层|间|亩|口|趟|种|份|张|本|辆|户|家|周|级)|多久|多长|多大|什么时候|什么|啥|"
+    r"怎么|怎样|如何|哪(?!怕)|谁|多少|(?<![这那好十])几(点|时|号|岁|天|次|块|月|年|层|亩|趟|种|份|张|本|辆|周|级)|多久|多长|多大|什么时候|什么|啥|"
     r"吗|么$|(?P<asked>\w)[不没](?P=asked)|(要|去|在|是|交|用|办)\w{0,6}还是(?!没|不|一样|老样|那样)|可以不|请问|咨询|问一下|问下|想问|想了解|是否|\?"
 )
 _STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
@@ -184,8 +191,10 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
             return Reading("verdict", "unsatisfied:" + reason, norm)
         if "满意" in plain and (plain.find("满意") <= 4 and len(plain) <= 12 or short):
             return Reading("verdict", "satisfied", norm)
-    complaint = _COMPLAINT.search(_PAPERS.sub("", _A_NOT_A.sub("", norm))) is not None or _REQUEST.search(norm) is not None
     question = _QUESTION.search(_OPENING.sub("", norm)) is not None
+    marks = _PAPERS.sub("", _A_NOT_A.sub("", norm))
+    complaint = _COMPLAINT.search(marks) is not None or _REQUEST.search(norm) is not None or \
+        (_WEAK.search(marks) is not None and (not question or _WHY.search(norm) is not None))
     if _PROGRESS.search(norm) and not complaint:
         return Reading("progress", "", norm)
     station = _STATION_WHO.search(norm) and _STATION_WHEN.search(norm) and not complaint and len(plain) <= 24
