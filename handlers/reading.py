@@ -158,7 +158,8 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
     # A few words that say nothing wrong ("白石镇的", "家里人") are no complaint to keep.
-    complaint_like = reading.kind == "complaint" and (plain_length > 6 or reading.detail == "marked" and plain_length >= 3)
+    complaint_like = reading.kind == "complaint" and (plain_length > 6 or
+                                                      reading.detail == "marked" and plain_length >= 3)
     if reading.kind == "emergency" or (complaint_like and not names_only and not unknown_name):
         limit = context.config["cases"]["pending_max_chars"]  # filed once they bind; bounded, the oldest dropped
         resident.pending_text, dropped = keep_pending(resident.pending_text, text, limit)

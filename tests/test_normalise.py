@@ -56,7 +56,8 @@ def test_colloquial_mandarin_and_more_cantonese_read_as_standard_words(written, 
 
 @pytest.mark.parametrize(
     "text",
-    ["联系卡", "驻点办公室在哪", "驻点解决问题", "地点样式", "联系边防", "旁边个小店", "沒關係", "劳动仲裁的结果", "企业晒谷场整个被占", "噪音嘈杂", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
+    ["联系卡", "驻点办公室在哪", "驻点解决问题", "地点样式", "联系边防", "旁边个小店", "沒關係", "劳动仲裁的结果",
+     "企业晒谷场整个被占", "噪音嘈杂", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
 )
 def test_mandarin_words_sharing_characters_stay_as_they_are(text):
     # 系/边/点/仲 are Cantonese only inside the phrases mapped; in Mandarin words they stay.
