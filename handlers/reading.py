@@ -153,8 +153,9 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     if not villages:  # "你好 我是东坑村的" is the village's name, not small talk
         reading = unless_a_problem(reading, text, context)
     # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
-    rest = without_village(text, key, [v.township.name for v in villages]) if villages else text
-    names_only = bool(villages) and (len(rest.replace(" ", "")) <= 6 or read(rest).kind in ("smalltalk", "intent"))
+    rest = read(without_village(text, key, [v.township.name for v in villages])) if villages else reading
+    names_only = bool(villages) and (rest.kind in ("smalltalk", "intent") or
+                                     len(rest.text.replace(" ", "")) <= 6 and rest.detail != "marked")
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
     # A few words that say nothing wrong ("白石镇的", "家里人") are no complaint to keep.

@@ -293,6 +293,14 @@ def test_a_short_complaint_before_binding_is_kept_and_filed_at_binding(chat, run
     assert case.number in reply and case.text == "路灯不亮"
 
 
+@pytest.mark.parametrize("said", ["东坑村路灯坏了好久", "东坑村的 水管爆了"])
+def test_a_short_complaint_naming_the_village_is_kept_and_filed_at_binding(chat, runtime, said):
+    chat.say("o_new", said)
+    reply = chat.say("o_new", "绑定 东坑村")
+    [case] = cases(runtime)
+    assert case.text == said and case.number in reply
+
+
 def test_a_wish_to_report_before_binding_asks_the_village_and_is_not_kept(chat, runtime):
     assert "哪个村" in chat.say("o_new", "有个事想反映一下")
     assert "已绑定" in chat.say("o_new", "东坑村")
