@@ -19,7 +19,8 @@ def split_args(args: str) -> tuple[str, str]:
     The number is read in its NFKC form, so one typed in full width (ＱＳ－２０２６－０００１２) is found.
     """
     number, _, rest = args.strip().partition(" ")
-    return unicodedata.normalize("NFKC", number.strip()).upper(), rest.strip()
+    # punctuation typed after the number ("接单 12。") is not part of it
+    return unicodedata.normalize("NFKC", number.strip()).rstrip("。.,!?~、;").upper(), rest.strip()
 
 
 def find_case(session, number: str, options=()) -> Case | None:

@@ -5,11 +5,14 @@ an inquiry for a cadre, an emergency advice and an urgent case, a bare verdict i
 complaint passes on to intake. Before binding, a village name binds and only complaints are kept.
 The decision itself is ``bot.reading.kinds.read``; here it is phrased.
 """
+import re
+
 from sqlalchemy import select
 
 from bot.cases.filing import alert_emergency, file_text, open_inquiry
 from bot.reading import dialogue, knowledge
-from bot.reading.kinds import read
+from bot.cases.classifier import UNSORTED
+from bot.reading.kinds import Reading, leftover, read
 from bot.reading.normalise import normalise
 from bot.reading.places import villages_named
 from handlers import binding, card
@@ -46,9 +49,11 @@ def read_text(message: Message, sender: Sender, context: Context):
             return reply
     dialogue.clear(resident)
     waiting = resident_cases.awaiting_verdict(context.session, resident.id) if "满" in normalise(text) else []
-    reading = read(text, awaiting_verdict=bool(waiting))
+    reading = unless_a_problem(read(text, awaiting_verdict=bool(waiting)), text, context)
     if reading.kind == "smalltalk":
         return small_talk(reading.detail, resident, context)
+    if reading.kind == "intent":
+        return context.text("report_intent")
     if reading.kind == "emergency":
         return emergency(reading.detail, text, resident, context)
     if reading.kind == "verdict":
@@ -66,6 +71,15 @@ def read_text(message: Message, sender: Sender, context: Context):
     if reading.kind == "question":
         return question(text, resident, context)
     return PASS
+
+
+def unless_a_problem(reading: Reading, text: str, context: Context) -> Reading:
+    """Small talk with a few words the rules do not know ("好的 那就酱") is small talk unless the
+    classifier finds a problem's subject in those words (你好 停电): no case for a pleasantry."""
+    if reading.kind == "complaint" and reading.detail.startswith("chat:") and \
+            classifier(context).classify(leftover(reading.text)).category == UNSORTED:
+        return Reading("smalltalk", reading.detail.removeprefix("chat:"), reading.text)
+    return reading
 
 
 def small_talk(sort: str, resident: Resident, context: Context) -> str:
@@ -122,17 +136,32 @@ def which_case(message: Message, sender: Sender, state: dict, context: Context) 
     return handler(message, sender, context)
 
 
+def without_village(text: str, key: str, townships: list[str]) -> str:
+    """The text with the village's name (and its 村/社区 after it) and its township's taken out, to
+    read what else it says ("我系白石镇东坑村嘅村民" → "我是 的村民")."""
+    names = [re.escape(key) + "(?:村委会|村委|村|社区|居委会)?"] + \
+        [re.escape(t.rstrip("镇乡街道")) + "(?:镇|乡|街道)?" for t in townships if t.rstrip("镇乡街道")]
+    return re.sub("|".join(names), " ", normalise(text))
+
+
 def before_binding(message: Message, resident: Resident, state: dict | None, context: Context):
     """Unbound: a village name binds; a complaint is kept for after binding; anything else asks where."""
     text = message.text.strip()
     reading = read(text)
     plain_length = len(normalise(text).replace(" ", ""))
     villages, key = villages_named(context.session, text) if reading.kind != "smalltalk" else ([], "")
-    names_only = bool(villages) and plain_length - len(key) <= 6  # "东坑村的村民", "白石镇东坑"
+    if not villages:  # "你好 我是东坑村的" is the village's name, not small talk
+        reading = unless_a_problem(reading, text, context)
+    # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
+    rest = read(without_village(text, key, [v.township.name for v in villages])) if villages else reading
+    names_only = bool(villages) and (rest.kind in ("smalltalk", "intent") or
+                                     len(rest.text.replace(" ", "")) <= 6 and rest.detail != "marked")
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
-    if reading.kind == "emergency" or (reading.kind == "complaint" and not names_only and not unknown_name
-                                       and plain_length > 3):
+    # A few words that say nothing wrong ("白石镇的", "家里人") are no complaint to keep.
+    complaint_like = reading.kind == "complaint" and (plain_length > 6 or
+                                                      reading.detail == "marked" and plain_length >= 3)
+    if reading.kind == "emergency" or (complaint_like and not names_only and not unknown_name):
         limit = context.config["cases"]["pending_max_chars"]  # filed once they bind; bounded, the oldest dropped
         resident.pending_text, dropped = keep_pending(resident.pending_text, text, limit)
         if dropped and reading.kind != "emergency":
@@ -149,7 +178,7 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     dialogue.ask(resident, "village", context.now)
     if unknown_name:
         return context.text("bind_not_found", name=text)
-    if reading.kind == "smalltalk" or (reading.kind == "complaint" and plain_length <= 3):
+    if reading.kind in ("smalltalk", "intent") or (reading.kind == "complaint" and not complaint_like):
         return context.text("ask_village")
     if reading.kind != "complaint":  # a question: answered once we know the village, not kept
         return context.text("ask_village_first")

@@ -42,8 +42,27 @@ def test_full_width_forms_and_spaces_fold(written, read):
 
 
 @pytest.mark.parametrize(
+    "written, read",
+    [
+        ("你们啥时候来", "你们什么时候来"),
+        ("为啥还没人管", "为什么还没人管"),
+        ("这个咋办", "这个怎么办"),
+        ("医保卡丢了咋整", "医保卡丢了怎么办"),
+        ("驻点系边日", "驻点是哪天"),
+        ("负责人系边个", "负责人是谁"),
+        ("使唔使交钱", "需不需要交钱"),
+        ("同干部讲 点联系", "同干部讲 怎么联系"),
+        ("低保点申请", "低保怎么申请"),
+    ],
+)
+def test_colloquial_mandarin_and_more_cantonese_read_as_standard_words(written, read):
+    assert normalise(written) == read
+
+
+@pytest.mark.parametrize(
     "text",
-    ["联系卡", "沒關係", "劳动仲裁的结果", "企业晒谷场整个被占", "噪音嘈杂", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
+    ["联系卡", "驻点办公室在哪", "驻点解决问题", "地点样式", "联系边防", "旁边个小店", "沒關係", "劳动仲裁的结果",
+     "企业晒谷场整个被占", "噪音嘈杂", "路边的点灯", "系统坏了", "我们这边自来水一天停好几次"],
 )
 def test_mandarin_words_sharing_characters_stay_as_they_are(text):
     # 系/边/点/仲 are Cantonese only inside the phrases mapped; in Mandarin words they stay.

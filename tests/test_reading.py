@@ -61,6 +61,18 @@ def test_small_talk_gets_a_short_reply_and_files_nothing(chat, runtime, said):
     assert "还没有反映过问题" in chat.say("o_a", "进度")
 
 
+@pytest.mark.parametrize("said", ["好的 那就酱", "谢谢 大热天的"])
+def test_small_talk_with_a_few_unknown_words_files_nothing(chat, runtime, said):
+    assert chat.say("o_a", said)
+    assert cases(runtime) == [] and pushes(runtime) == []
+
+
+@pytest.mark.parametrize("said", ["你好 停水", "你好 狗咬人"])
+def test_a_greeting_before_a_few_words_files_them(chat, runtime, said):
+    assert "案件编号" in chat.say("o_a", said)
+    assert len(cases(runtime)) == 1
+
+
 def test_thanks_after_a_resolved_case_says_how_to_give_the_verdict(chat, runtime, roster):
     resolved_case(runtime, roster, "T1-2026-00003")
     reply = chat.say("o_a", "谢谢")
@@ -197,7 +209,7 @@ def test_cadre_gives_case_numbers_by_their_last_digits(chat, runtime, roster):
     number = cases(runtime)[0].number
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in number)  # ＱＳ－２０２６－０００１２ as a phone may type it
     for said in ("详情 1", "详情1", "详情：00001", f"详情{number.lower()}", "详情 １", f"详情{full_width}",
-                 f"详情 {full_width}"):
+                 f"详情 {full_width}", "详情 1。", "详情-1", "详 情 1", "详细 1"):
         assert number in chat.say("o_leader", said), said
     assert "已接单" in chat.say("o_leader", "接单1")
     assert cases(runtime)[0].state == "accepted"
@@ -245,6 +257,14 @@ def test_bare_verdict_with_nothing_waiting_changes_nothing(chat, runtime):
     assert cases(runtime) == []
 
 
+def test_saying_one_wants_to_report_asks_for_it_and_the_next_message_files(chat, runtime):
+    reply = chat.say("o_a", "你好 我想反映个情况")
+    assert "您请说" in reply and cases(runtime) == [] and pushes(runtime) == []
+    chat.tick(seconds=20)
+    assert "案件编号" in chat.say("o_a", "村口的水泥路坏了 车子过不去")
+    assert [c.text for c in cases(runtime)] == ["村口的水泥路坏了 车子过不去"]
+
+
 # --- before binding ----------------------------------------------------------------------------------
 
 def test_greeting_and_village_name_bind_without_a_case(chat, runtime):
@@ -252,6 +272,39 @@ def test_greeting_and_village_name_bind_without_a_case(chat, runtime):
     assert "已绑定：白石镇东坑村" in chat.say("o_new", "东坑村的")
     assert "已绑定" in chat.say("o_new", "绑定 东坑村")
     assert cases(runtime) == [] and "还没有反映过问题" in chat.say("o_new", "进度")
+
+
+@pytest.mark.parametrize("said", ["我是东坑村村民 想反映点事", "東坑村嘅 有啲嘢想投訴", "我系白石镇东坑村嘅村民"])
+def test_village_name_with_a_wish_to_report_binds_and_keeps_nothing(chat, runtime, said):
+    assert "已绑定：白石镇东坑村" in chat.say("o_new", said)
+    assert cases(runtime) == [] and "还没有反映过问题" in chat.say("o_new", "进度")
+
+
+def test_a_few_words_saying_nothing_wrong_before_binding_are_not_kept(chat, runtime):
+    assert "哪个村" in chat.say("o_new", "白石镇的")
+    assert "已绑定" in chat.say("o_new", "绑定 东坑村")
+    assert cases(runtime) == []
+
+
+def test_a_short_complaint_before_binding_is_kept_and_filed_at_binding(chat, runtime):
+    assert "已保存" in chat.say("o_new", "路灯不亮")
+    reply = chat.say("o_new", "绑定 东坑村")
+    [case] = cases(runtime)
+    assert case.number in reply and case.text == "路灯不亮"
+
+
+@pytest.mark.parametrize("said", ["东坑村路灯坏了好久", "东坑村的 水管爆了"])
+def test_a_short_complaint_naming_the_village_is_kept_and_filed_at_binding(chat, runtime, said):
+    chat.say("o_new", said)
+    reply = chat.say("o_new", "绑定 东坑村")
+    [case] = cases(runtime)
+    assert case.text == said and case.number in reply
+
+
+def test_a_wish_to_report_before_binding_asks_the_village_and_is_not_kept(chat, runtime):
+    assert "哪个村" in chat.say("o_new", "有个事想反映一下")
+    assert "已绑定" in chat.say("o_new", "东坑村")
+    assert cases(runtime) == []
 
 
 def test_complaint_and_photo_before_binding_are_filed_together_after(chat, runtime):

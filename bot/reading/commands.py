@@ -9,17 +9,22 @@ from pypinyin import lazy_pinyin
 
 from bot.reading.normalise import simplified
 
-SEPARATORS = " :,、;"  # after NFKC: full-width colon, comma and space are these
-_TRAILING = re.compile(r"[\s!?.。,~、…]+$")
+SEPARATORS = " :,、;-#"  # after NFKC: full-width colon, comma, space and ＃ are these
+# Trailing punctuation, and the particles said after a command (联系卡呢, 驻点啊, 帮助一下).
+_TRAILING = re.compile(r"(?:[\s!?.。,~、…]|[呢啊吧嘛哦呀啦哈]|一下)+$")
 # Read-only commands a resident may use with one character wrong (handwriting input: 帮肋 → 帮助).
 LOOSE = frozenset({"帮助", "联系卡", "驻点", "进度"})
+# Look-ups of a case by its number that may be typed with one character wrong (详细 12 → 详情 12).
+LOOSE_NUMBERED = frozenset({"详情", "进度"})
+_NOUN_AFTER = re.compile(r"(片|期|表|信息|情况|安排)$")
+_NUMBERED = re.compile(r"(\w\w)[" + re.escape(SEPARATORS) + r"]*([A-Za-z0-9][A-Za-z0-9-]*)")
 # Commands whose argument is free text, so it may follow the word without a space (绑定东坑).
 FREE_ARGS = frozenset({"绑定"})
 # Initials and finals the pinyin input method (and Guangdong accents) mix up.
 _FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINAL_FOLDS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 # Words people put before a command ("查进度", "帮我看看联系卡", "我要绑定东坑").
-_LEAD = re.compile(r"^(请|我要|我想|帮我|麻烦)?(查一下|查查|查询|查看|看一下|看看|查|看)?")
+_LEAD = re.compile(r"^(请|我要|我想|帮我|麻烦|给我)?(查一下|查一查|查查|查下|查询|查看|看一下|看一看|看看|看下|发一下|发下|查|看|发)?")
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,15 @@ def match_command(text: str, words) -> Command | None:
     lead = _LEAD.match(light).end()
     if found is None and 0 < lead < len(light):
         found = _match(light[lead:], words)
+    if found is None and _SPACED.search(light):  # 详 情 12: the word typed with a space inside
+        written = _SPACED.sub("", written)
+        light = _SPACED.sub("", light)
+        found = _match(light, words)
     return _as_written(found, light, written)
+
+
+# A space between two Chinese characters.
+_SPACED = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 
 
 # Full-width digits and letters read as ASCII (case numbers like １２); punctuation stays as written.
@@ -116,8 +129,20 @@ def _match(light: str, words) -> Command | None:
         # The argument as written (only NFKC and simplified), with its own trailing punctuation.
         written = light[len(word):].lstrip(SEPARATORS).strip()
         return Command(word, written if args and written.startswith(args) else args)
-    for word in words:
-        if word in LOOSE and len(whole) == len(word) and whole[0] == word[0] and \
-                sum(a != b for a, b in zip(whole, word)) == 1:
+    for word in words:  # one character wrong, the others the same or sounding alike (聯絡咔)
+        if word in LOOSE and len(whole) == len(word) and sound(whole[0]) == sound(word[0]) and \
+                sum(sound(a) != sound(b) for a, b in zip(whole, word)) == 1:
             return Command(word, "")
+    # A look-up named with a noun after it: 联系卡片, 驻点日期, 进度情况, 帮助信息.
+    stem = _NOUN_AFTER.sub("", whole)
+    if stem != whole and stem in words and any(stem.startswith(word) for word in LOOSE):
+        return Command(stem, "")
+    # A case look-up with one character wrong and a case number after it (详细 12).
+    numbered = _NUMBERED.fullmatch(whole)
+    if numbered:
+        head, number = numbered.groups()
+        for word in words:
+            if word in LOOSE_NUMBERED and sound(head[0]) == sound(word[0]) and \
+                    sum(sound(a) != sound(b) for a, b in zip(head, word)) == 1:
+                return Command(word, number)
     return None

@@ -1,4 +1,4 @@
-"""One form of a message for reading: NFKC, simplified characters, Cantonese put in Mandarin."""
+"""One form of a message for reading: NFKC, simplified characters, Cantonese and colloquial words put in Mandarin."""
 from __future__ import annotations
 
 import os
@@ -46,15 +46,36 @@ CANTONESE = {
     "掟": "扔", "执咗": "倒闭了", "炒鱿鱼": "解雇", "劏": "杀", "收数": "讨债", "打风": "台风", "打劫": "抢劫",
     "揸住": "拿着", "去边": "去哪里", "喺度": "在这里",
 }
-_CANTONESE_RE = re.compile("|".join(sorted(map(re.escape, CANTONESE), key=len, reverse=True)))
+# Colloquial and regional Mandarin as typed on phones → the standard words the rules look for.
+COLLOQUIAL = {
+    "啥": "什么", "啥子": "什么", "神马": "什么",
+    "咋": "怎么", "咋个": "怎么", "咋样": "怎么样", "咋办": "怎么办", "咋整": "怎么办", "咋弄": "怎么办",
+    "肿么": "怎么", "木有": "没有",
+}
+# More Cantonese: "which day", "is which/who" (系 typed in simplified script), "how" before a verb,
+# "nothing", "that's all", "have you eaten", "need or not".
+CANTONESE.update({
+    "边日": "哪天", "边一日": "哪一天", "边朝": "哪天", "系边个": "是谁", "系边日": "是哪天", "系边度": "是哪里", "系边": "是哪",
+    "点联系": "怎么联系", "点搵": "怎么找", "点揾": "怎么找", "点去": "怎么去", "点交": "怎么交", "点申请": "怎么申请",
+    "点报": "怎么报", "点做": "怎么做", "点搞": "怎么办", "冇嘢": "没事", "是咁先": "先这样", "系咁先": "先这样",
+    "食咗饭未": "吃饭了吗", "食饭未": "吃饭了吗", "食咗": "吃了", "使唔使": "需不需要", "驶唔驶": "需不需要",
+    "得唔得": "行不行", "几钱": "多少钱",
+})
+_WORDS = {**COLLOQUIAL, **CANTONESE}
+# 点, 系 and 边 end many Mandarin words (驻点, 地点, 联系, 旁边): a key starting with one is Cantonese only
+# when the character before it does not make such a word (驻点办公室 is not 驻 + 点办).
+_NOT_AFTER = {"点": "驻地站网重景据要特观节试焦终起一有差早晚快慢多少几两三四五六七八九十钟盘清指检",
+              "系": "联关体派院水母直干世谱星", "边": "旁身这那左右里外南北东西河路海岸周两一半无"}
+_CANTONESE_RE = re.compile("|".join((f"(?<![{_NOT_AFTER[key[0]]}])" if key[0] in _NOT_AFTER else "") + re.escape(key)
+                                    for key in sorted(_WORDS, key=len, reverse=True)))
 # 係 ("is") becomes 系 in simplified script, where 系 is mostly 系统/联系; read it before t2s.
 # 關係 (关系) is the one common word written with 係 that keeps its meaning.
 _HAI_RE = re.compile("(?<![關关])係")
 _SPACES_RE = re.compile(r"\s+")
 
 
-# The first characters of the Cantonese keys: a text with none of them skips the pattern.
-_CANTONESE_FIRST = frozenset(key[0] for key in CANTONESE)
+# The first characters of the Cantonese and colloquial keys: a text with none of them skips the pattern.
+_CANTONESE_FIRST = frozenset(key[0] for key in _WORDS)
 
 
 @lru_cache(maxsize=1)
@@ -107,5 +128,5 @@ def normalise(text: str) -> str:
         text = _HAI_RE.sub("是", text)
     text = _simplified(text)
     if not _CANTONESE_FIRST.isdisjoint(text):
-        text = _CANTONESE_RE.sub(lambda m: CANTONESE[m.group(0)], text)
+        text = _CANTONESE_RE.sub(lambda m: _WORDS[m.group(0)], text)
     return _SPACES_RE.sub(" ", text).strip()
