@@ -43,6 +43,31 @@ def test_kind_of_message(text, kind):
     assert read(text).kind == kind
 
 
+@pytest.mark.parametrize("text", [
+    "細路打咗疫苗發燒 打電話去衛生站冇人聽",  # a phone in the story, not asked for
+    "网上买的手机是翻新机 卖家不认帐",
+    "鱼塘的鱼一夜浮头死了好多 不知道什么原因",  # a question about a loss
+    "啲鴨瘟咗成批 要唔要報上去",
+    "村委收咗我哋每户两百蚊修路 用咗几多冇讲",  # money nobody accounts for
+    "集体鱼塘承包给谁了 多少钱 没人知道",
+    "孩子考上大学交不起学费 有没有助学的",  # hardship asking for help
+    "殘疾補貼好耐都未發 搵邊度問",
+    "失业金点样申请 去咗两次都话唔啱",
+    "有人扮村幹部上門收錢 係咪呃人嘅",
+    "村干部上班时间在打麻将",  # a time told, not asked
+])
+def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
+    assert read(text).kind == "complaint"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("你们星期几在村里办公", "station"), ("干部一般上午来还是下午来", "station"), ("驻点时间", "station"),
+    ("我女儿考上大学了 有助学金吗", "question"), ("我不知道低保怎么申请", "question"), ("身份证丢了怎么补", "question"),
+])
+def test_questions_stay_questions_beside_those_marks(text, kind):
+    assert read(text).kind == kind
+
+
 def test_verdicts_are_read_only_when_one_is_awaited():
     assert read("满意的").kind != "verdict"
     assert read("满意的", awaiting_verdict=True).detail == "satisfied"

@@ -69,7 +69,19 @@ _COMPLAINT = re.compile(
     # how long it has been: "都堆一个星期了", "已经三个多月"
     r"(都|已经|快|等了|拖了|过了)\w{0,3}?[一二两三四五六七八九十半几\d]+个?多?(天|日|星期|礼拜|周|月|年)|"
     # nobody sees to it, or it is bad: 有没有人管一下, 饭菜这么差, 老板跑了, 工资找谁要, 给了干部亲戚
-    r"人管|管一下|管管|(很|太|这么|那么|好|真|特别|非常)(差|慢|脏|乱)|跑了|跑路|失联|找谁要|问谁要|亲戚|关系户|后门"
+    r"人管|管一下|管管|(很|太|这么|那么|好|真|特别|非常)(差|慢|脏|乱)|跑了|跑路|失联|找谁要|问谁要|亲戚|关系户|后门|"
+    # nobody answers or is seen: 打电话没人听, 见不到人
+    r"(没有?人|不)(听|接)|见不到人|找不到人|"
+    # deaths, sickness and blight of crops and animals: 鸭瘟了成批, 鱼死了好多, 叶子有黑点 什么病
+    r"死了|死光|瘟|发霉|枯死|发黄|烂根|什么病|"
+    # money nobody accounts for: 用了多少没有讲, 钱花到哪里都不知道, 要讲清楚, 没人知道
+    r"没有?人知|谁都不知|一点都不知|(花|用)\w{0,2}(到|去)?(哪里|哪儿|哪去|去哪)|(讲|说|交代)清楚|没有?讲|没有?公布|不公布|"
+    # hardship asking for help: 交不起学费, 出不了门打工, 过不下去
+    r"交不起|付不起|读不起|看不起病|过不下去|没饭吃|没有?地方住|出不了门|没有?人照顾|瘫痪|"
+    # waiting and going round in circles: 很久都未发, 去了两次都说不对
+    r"(很久|好久|好几年|几年|几个月)\w{0,2}(未|没)|(去|跑|找|问)了?(两|三|几|好几|多)(次|趟|回)|"
+    # deceit and being sent away: 扮干部上门收钱, 骗人, 拉黑, 不认账, 叫我走
+    r"骗|冒充|假扮|扮\w{0,2}(干部|警察|银行|客服|领导)|拉黑|不认(账|帐)|翻新机|(叫|让|赶)我走"
 )
 # Marks that a plain question may hold too (被征地农民, 怎么扣费, 收费标准, 太阳能, 欠费停机, 房屋倒了能申请什么):
 # a complaint's without a question, a question's with one, unless it asks why (为什么收费这么贵).
@@ -87,8 +99,8 @@ _OPENING = re.compile(r"^(?:(?:你好|您好|你们好|在吗|在么|在不在|�
 _A_NOT_A = re.compile(r"(\w)[不没]\1")
 _QUESTION = re.compile(
     r"怎么|怎样|如何|哪(?!怕)|谁|多少|(?<![这那好十])几(点|时|号|岁|天|次|块|月|年|层|亩|趟|种|份|张|本|辆|周|级)|"
-    r"多久|多长|多大|什么时候|什么|啥|吗|么$|(?P<asked>\w)[不没](?P=asked)|"
-    r"(要|去|在|是|交|用|办)\w{0,6}还是(?!没|不|一样|老样|那样)|可以不|请问|咨询|问一下|问下|想问|想了解|是否|\?"
+    r"多久|多长|多大|什么时候|什么|啥|吗|么$|(?P<asked>\w)[不没](?P=asked)|星期几|周几|礼拜几|"
+    r"(要|去|在|是|交|用|办|来|到)\w{0,6}还是(?!没|不|一样|老样|那样)|可以不|请问|咨询|问一下|问下|想问|想了解|是否|\?"
 )
 _STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
 _STATION_WHEN = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周几|几号|哪里|在哪|几点|几次|地点|时间|哪儿|什么地方|哪个地方|多久|"
@@ -202,7 +214,8 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
         (_WEAK.search(marks) is not None and (not question or _WHY.search(norm) is not None))
     if _PROGRESS.search(norm) and not complaint:
         return Reading("progress", "", norm)
-    station = _STATION_WHO.search(norm) and _STATION_WHEN.search(norm) and not complaint and len(plain) <= 24
+    station = _STATION_WHO.search(norm) and _STATION_WHEN.search(norm) and not complaint and len(plain) <= 24 \
+        and (question or len(plain) <= 8)  # 驻点时间 asks; 干部上班时间在打麻将 tells
     # "去找驻点干部 要几点去": when or where to meet a cadre is the station day, unless a phone is asked for
     if station and _MEETING.search(norm) and not _PHONE.search(norm):
         return Reading("station", "", norm)
