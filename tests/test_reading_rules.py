@@ -55,6 +55,8 @@ def test_kind_of_message(text, kind):
     "失业金点样申请 去咗两次都话唔啱",
     "有人扮村幹部上門收錢 係咪呃人嘅",
     "村干部上班时间在打麻将",  # a time told, not asked
+    "村口那座桥栏杆断了 晚上骑车怕掉河里",  # a fear, not a person in the water now
+    "屋企火燭燒晒 而家冇地方住 可唔可以幫下",  # the fire's aftermath
 ])
 def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     assert read(text).kind == "complaint"

@@ -173,13 +173,14 @@ def another_complaint(case, text: str, verdict, config: dict) -> bool:
     """Whether a message in the fragment window is a complete complaint of another category (its own case).
 
     A message that opens as an addition ("补充一下，就在小卖部门口") adds to the case whatever its words
-    suggest: naming a place or a shop is not a new problem.
+    suggest: naming a place or a shop is not a new problem. A case still unsorted (a photo sent first,
+    a fragment) has no category for the message to differ from: the message completes it.
     """
     rule = config["cases"].get("fragment", {})
     read = normalise(text).lstrip(" ，,。.：:、！!")
     if read.startswith(tuple(rule.get("supplement_openers") or ())):
         return False
-    return (case.kind == "complaint" and verdict.category not in (UNSORTED, case.category)
+    return (case.kind == "complaint" and case.category != UNSORTED and verdict.category not in (UNSORTED, case.category)
             and verdict.confidence >= rule.get("new_case_confidence", 0.6)
             and len(read) >= rule.get("new_case_min_chars", 10))
 

@@ -51,8 +51,10 @@ EMERGENCIES = {
     "flood": r"发洪水|洪水来了|山洪|决堤|被困|泥石流|山体滑坡|塌方.*(压|埋)|水漫进|淹到(屋|房|家|腰|胸|脖)|水位.*涨|被水冲走",
 }
 _EMERGENCY = {kind: re.compile(pattern) for kind, pattern in EMERGENCIES.items()}
-# Danger that is not now: a risk, or something long past (a complaint about it, not an emergency).
-_NOT_NOW = re.compile(r"隐患|风险|已经.{0,3}(年|个月)|至今|去年|前年|上次|以前|之前|好几年|多年|几年|年了")
+# Danger that is not now: a risk or a fear (怕掉河里), something long past, or the aftermath of a
+# fire (烧光了 现在没地方住): a complaint about it, not an emergency.
+_NOT_NOW = re.compile(r"隐患|风险|已经.{0,3}(年|个月)|至今|去年|前年|上次|以前|之前|好几年|多年|几年|年了|"
+                      r"怕|担心|万一|会不会|容易|差点|差一点|可能|烧(光|晒|完|没)|没有?地方住|之后")
 
 # A complaint's marks: something is broken, withheld, wrong or done to someone; questions lack them.
 _COMPLAINT = re.compile(
