@@ -8,6 +8,7 @@ import re
 
 from sqlalchemy import select
 
+from bot.reading.normalise import simplified
 from bot.roster.names import find_villages
 from bot.villages.qr import village_for_scene
 from handlers.message import Message, Sender
@@ -83,7 +84,7 @@ def bind_by_name(message: Message, sender: Sender, context: Context) -> str:
     if len(context.args) > MAX_NAME_CHARS:
         return context.text("bind_name_too_long", limit=MAX_NAME_CHARS)
     resident = resident_of(context.session, sender.openid)
-    villages = find_villages(context.session, context.args)
+    villages = find_villages(context.session, simplified(context.args))  # 東坑村 is 东坑村
     if not villages:
         return context.text("bind_not_found", name=context.args)
     return offer(resident, villages, context.args, message, context)

@@ -23,6 +23,7 @@ from bot.reading.normalise import normalise
         ("有個醉佬成日喺度發酒癲 掟嘢", "有个醉汉经常在这里耍酒疯 扔东西"),
         ("啲水喉水好黃", "些水管水好黄"),
         ("有人扮幹部上門呃錢", "有人扮干部上门骗钱"),
+        ("村里大喇叭朝早六点就响", "村里大喇叭早上六点就响"),  # 喇叭 keeps its 喇
     ],
 )
 def test_cantonese_and_traditional_read_as_mandarin(written, read):

@@ -67,6 +67,24 @@ def test_small_talk_with_a_few_unknown_words_files_nothing(chat, runtime, said):
     assert cases(runtime) == [] and pushes(runtime) == []
 
 
+@pytest.mark.parametrize("said", ["村長講嘢好惡 仲話我哋係刁民", "去村委办事 干部在玩手机 爱理不理的"])
+def test_a_complaint_holding_a_pleasantry_or_a_phone_is_filed(chat, runtime, said):
+    """好 inside 好恶 is no acknowledgement, a phone being played with is not asked for."""
+    assert "案件编号" in chat.say("o_a", said)
+    assert len(cases(runtime)) == 1
+
+
+@pytest.mark.parametrize("said", ["你是真人吗", "你系咪机器人嚟㗎"])
+def test_asking_whether_the_bot_is_a_person_is_answered_and_files_nothing(chat, runtime, said):
+    reply = chat.say("o_a", said)
+    assert "自动助手" in reply and "联系卡" in reply
+    assert cases(runtime) == [] and pushes(runtime) == []
+
+
+def test_binding_by_a_name_in_traditional_characters(chat, runtime):
+    assert "已绑定" in chat.say("o_new", "綁定：東坑村")
+
+
 @pytest.mark.parametrize("said", ["你好 停水", "你好 狗咬人"])
 def test_a_greeting_before_a_few_words_files_them(chat, runtime, said):
     assert "案件编号" in chat.say("o_a", said)

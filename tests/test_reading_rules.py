@@ -57,6 +57,9 @@ def test_kind_of_message(text, kind):
     "村干部上班时间在打麻将",  # a time told, not asked
     "村口那座桥栏杆断了 晚上骑车怕掉河里",  # a fear, not a person in the water now
     "屋企火燭燒晒 而家冇地方住 可唔可以幫下",  # the fire's aftermath
+    "自来水三天两头停 放出来还是黄的 怎么喝",  # a rhetorical how-can-we after the story
+    "村小学只剩两个老师 一个老师要教三个年级 小孩怎么学得好",
+    "啲村干部要收钱先至帮你办嘢 点解会咁",
 ])
 def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     assert read(text).kind == "complaint"
@@ -65,6 +68,9 @@ def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
 @pytest.mark.parametrize("text, kind", [
     ("你们星期几在村里办公", "station"), ("干部一般上午来还是下午来", "station"), ("驻点时间", "station"),
     ("我女儿考上大学了 有助学金吗", "question"), ("我不知道低保怎么申请", "question"), ("身份证丢了怎么补", "question"),
+    ("耕地可以种果树吗 会不会被罚", "question"), ("养老保险断了几年 可以补缴吗", "question"),
+    ("土地确权证什么时候发下来", "question"), ("申请低保要几耐先批落嚟", "question"),
+    ("请问领导一般什么时候在村委会", "station"), ("驻点怎么走", "station"),
 ])
 def test_questions_stay_questions_beside_those_marks(text, kind):
     assert read(text).kind == kind

@@ -215,7 +215,10 @@ def _bind(bench: Bench, openid: str) -> None:
 
 
 def _command(bench: Bench, command: str, text: str, openid: str) -> tuple[bool, str]:
-    """A mistyped command: did it do what ``command`` does?"""
+    """A mistyped command: did it do what ``command`` does? (An unknown command name is simply wrong.)"""
+    if command == "绑定":  # someone not bound yet names the demo village
+        reply = bench.say(openid, text, NOW)
+        return "已绑定" in reply and "东坑村" in reply, reply
     if command in ("详情", "接单"):
         _resident_with_case(bench, openid, "assigned")
         reply = bench.say("o_leader", text, NOW)
@@ -230,7 +233,8 @@ def _command(bench: Bench, command: str, text: str, openid: str) -> tuple[bool, 
         "进度": lambda: NUMBER in reply and "待接单" in reply,
         "帮助": lambda: "常用指令" in reply,
     }
-    return checks[command](), reply
+    check = checks.get(command)
+    return (check is not None and check()), reply
 
 
 def evaluate(rows: list[Row], model: Path | None, redis_url: str | None = None):

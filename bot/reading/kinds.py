@@ -83,7 +83,11 @@ _COMPLAINT = re.compile(
     # waiting and going round in circles: 很久都未发, 去了两次都说不对
     r"(很久|好久|好几年|几年|几个月)\w{0,2}(未|没)|(去|跑|找|问)了?(两|三|几|好几|多)(次|趟|回)|"
     # deceit and being sent away: 扮干部上门收钱, 骗人, 拉黑, 不认账, 叫我走
-    r"骗|冒充|假扮|扮\w{0,2}(干部|警察|银行|客服|领导)|拉黑|不认(账|帐)|翻新机|(叫|让|赶)我走"
+    r"骗|冒充|假扮|扮\w{0,2}(干部|警察|银行|客服|领导)|拉黑|不认(账|帐)|翻新机|(叫|让|赶)我走|"
+    # disdain, bribes, and how often: 爱理不理, 收钱才办, 三天两头停
+    r"爱理不理|爱答不理|不理不睬|收钱|要钱|送礼|三天两头|隔三差五|"
+    # a rhetorical how-can-we after the story: 放出来是黄的 怎么喝, 一个老师带两个年级 孩子咋学
+    r"\w{4,}\s*\S*(怎么|咋|点)(喝|吃|住|活|过日子|过|学|读书|睡|生活|种)(得好|得下去|得了)?(啊|呀|嘛|呢)?$"
 )
 # Marks that a plain question may hold too (被征地农民, 怎么扣费, 收费标准, 太阳能, 欠费停机, 房屋倒了能申请什么):
 # a complaint's without a question, a question's with one, unless it asks why (为什么收费这么贵).
@@ -93,22 +97,25 @@ _WHY = re.compile(r"为什么|为何|凭什么|怎么(会|还|又|老|总|就|�
 # Asking for something to be done (能不能开条直通线, 可不可以装个路灯) is a request for help.
 _REQUEST = re.compile(r"(可不可以|能不能|可以不可以|能否|可否|希望|请求|要求)\w{0,3}(开|修|装|派|加|设|建|通|安排|处理|解决|管|清|搞)")
 # A personal paper's trouble (身份证过期了, 医保卡丢了) asks for a procedure: it marks no complaint.
-_PAPERS = re.compile(r"(证|卡|本|执照|护照|驾照|证明|存折)\w{0,2}(过期|坏|丢|掉|不见|作废|到期|没了)")
+_PAPERS = re.compile(r"(证|卡|本|执照|护照|驾照|证明|存折)\w{0,2}(过期|坏|丢|掉|不见|作废|到期|没了)|"
+                     r"(保险|社保|医保|养老金?)\w{0,2}(断|停)(了|交|缴)?|"
+                     r"(会不会|会|怕|是否|可能)被\w")  # 会不会被罚: a what-if, not a wrong done
 # A greeting before the message ("在吗 …", "你好 …") does not make it a question.
 _OPENING = re.compile(r"^(?:(?:你好|您好|你们好|在吗|在么|在不在|在嘛|有人吗|有人在吗|喂|hello|hi|哈喽|早上好|下午好|晚上好|"
                       r"领导|干部|书记|组长|同志|呀|啊|啦)[ ,.!~、]*)+", re.IGNORECASE)
 # "来不来", "在不在", "有没有": asking, not the 不来 / 没有 of a complaint.
-_A_NOT_A = re.compile(r"(\w)[不没]\1")
+_A_NOT_A = re.compile(r"(?<!爱)(\w)[不没]\1")  # 爱理不理 is disdain, not a question
 _QUESTION = re.compile(
     r"怎么|怎样|如何|哪(?!怕)|谁|多少|(?<![这那好十])几(点|时|号|岁|天|次|块|月|年|层|亩|趟|种|份|张|本|辆|周|级)|"
     r"多久|多长|多大|什么时候|什么|啥|吗|么$|(?P<asked>\w)[不没](?P=asked)|星期几|周几|礼拜几|"
     r"(要|去|在|是|交|用|办|来|到)\w{0,6}还是(?!没|不|一样|老样|那样)|可以不|请问|咨询|问一下|问下|想问|想了解|是否|\?"
 )
-_STATION_WHO = re.compile(r"驻点|驻村|干部|你们|下来|来村|团队|下村|落村")
+_STATION_WHO = re.compile(r"驻点|驻村|干部|你们|(?<![发批拨派退寄送传])下来|来村|团队|下村|落村|"
+                          r"(领导|书记|组长|镇长|主任)\w{0,8}(在|来|到|过来|下来|落村|下村)")
 _STATION_WHEN = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周几|几号|哪里|在哪|几点|几次|地点|时间|哪儿|什么地方|哪个地方|多久|"
                            r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗|位置|地址|怎么走|"
                            r"(上午|下午|早上|中午|晚上)(来|在|到|过来|下来|办公|还是)|(想|要)见|见面|当面|面谈|星期|有驻点")
-_CONTACT = re.compile(r"电话|手机(?![上里端支银缴交办a-zA-Z])|号码|联系方式|(怎么|怎样|如何)\w{0,3}联系|联系谁|找谁|"
+_CONTACT = re.compile(r"电话|(?<!玩)手机(?![上里端支银缴交办a-zA-Z])|号码|联系方式|(怎么|怎样|如何)\w{0,3}联系|联系谁|找谁|"
                       r"找哪个(?!部门|单位|窗口|机构)|找哪位|"
                       r"是谁|是哪(个|位)|叫什么|(?<![归由])谁(管|负责)|(村|事|事情|工作)[归由]谁(管|负责)|"
                       r"负责人|管事的|联系人|打(个)?(电话)?给|"
@@ -146,10 +153,17 @@ def _thanks_for_done(plain: str) -> bool:
     return not _STILL_WRONG.search(rest) and not _COMPLAINT.search(rest) and len(_SMALLTALK.sub("", rest)) <= 6
 
 
+# "你是真人吗", "系咪机器人": who answers here, asked in passing.
+_ABOUT_BOT = re.compile(r"^(你|您|你们|这|这个|这里)?(是|是不是)?(不是)?(真人|机器人|人工|自动回复|ai|智能客服|客服)"
+                        r"(来的|来|吗|么|嘛|啊|呀|回复)*$", re.IGNORECASE)
+
+
 def smalltalk_kind(plain: str) -> str | None:
-    """greeting | thanks | bye | ack when the text is small talk and nothing else; None otherwise."""
+    """greeting | thanks | bye | ack | bot when the text is small talk and nothing else; None otherwise."""
     if not plain:
         return "ack"  # emoji, emoticons, punctuation
+    if _ABOUT_BOT.match(plain):
+        return "bot"
     if _thanks_for_done(plain):
         return "thanks"
     if len(plain) > 16 or not _SMALLTALK.fullmatch(plain):
@@ -171,7 +185,11 @@ def mostly_smalltalk(plain: str) -> str | None:
     characters besides ("好的 那就酱", "谢谢 大热天的"), else None: whether those name a problem is the
     classifier's to say (handlers/reading.py). A greeting is left out: what follows one is the message
     ("你好 狗咬人")."""
-    words = {_KIND_OF[m.group(0).lower()] for m in _SMALLTALK_WORD.finditer(plain.lower())} - {"greeting"}
+    found = list(_SMALLTALK_WORD.finditer(plain.lower()))
+    # the pleasantry opens or closes the message (好的 那就酱, 那就这样 谢谢): a 好 inside 好恶 is no ack
+    if not any(m.start() == 0 or m.end() >= len(plain) - 1 for m in found):
+        return None
+    words = {_KIND_OF[m.group(0).lower()] for m in found} - {"greeting"}
     rest = _SMALLTALK.sub("", plain)
     if not words or len(plain) > 20 or len(rest) > 8 or _STILL_WRONG.search(rest):  # 谢谢 但是水还是没来
         return None
@@ -211,7 +229,7 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
         if "满意" in plain and (plain.find("满意") <= 4 and len(plain) <= 12 or short):
             return Reading("verdict", "satisfied", norm)
     question = _QUESTION.search(_OPENING.sub("", norm)) is not None
-    marks = _PAPERS.sub("", _A_NOT_A.sub("", norm))
+    marks = _A_NOT_A.sub("", _PAPERS.sub("", norm))
     complaint = _COMPLAINT.search(marks) is not None or _REQUEST.search(norm) is not None or \
         (_WEAK.search(marks) is not None and (not question or _WHY.search(norm) is not None))
     if _PROGRESS.search(norm) and not complaint:
