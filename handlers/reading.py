@@ -47,6 +47,10 @@ def read_text(message: Message, sender: Sender, context: Context):
         reply = which_case(message, sender, state, context)
         if reply is not None:
             return reply
+    if state and state["asked"] == "reason":  # "请说明不满意的原因": this is it
+        dialogue.clear(resident)
+        context.args = f"{state['case']} {text}"
+        return resident_cases.unsatisfied(message, sender, context)
     dialogue.clear(resident)
     waiting = resident_cases.awaiting_verdict(context.session, resident.id) if "满" in normalise(text) else []
     reading = unless_a_problem(read(text, awaiting_verdict=bool(waiting)), text, context)

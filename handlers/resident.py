@@ -119,7 +119,12 @@ def unsatisfied(message: Message, sender: Sender, context: Context) -> str:
     """Reject the answer with a reason: the case reopens to the same owner, who is told."""
     number, reason = _number_and_rest(context.args)
     if not reason:
-        return context.text("verdict_needs_reason", number=number or "")
+        case, problem = _verdict_case(context, sender, number, "unsatisfied")
+        if case is None:
+            return problem
+        # the next message is the reason (handlers/reading.py), not a new complaint
+        dialogue.ask(context.session.get(Resident, sender.resident_id), "reason", context.now, case=case.number)
+        return context.text("verdict_needs_reason", number=case.number)
     case, problem = _verdict_case(context, sender, number, "unsatisfied", reason)
     if case is None:
         return problem

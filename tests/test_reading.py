@@ -258,6 +258,18 @@ def test_bare_unsatisfied_reopens_with_its_reason(chat, runtime, roster):
     assert push.recipient_id == roster["leader"] and "搞咗咁耐都冇用" in push.content
 
 
+def test_a_bare_unsatisfied_asks_why_and_the_next_message_is_the_reason(chat, runtime, roster):
+    resolved_case(runtime, roster, "T1-2026-00004")
+    asked = chat.say("o_a", "不满意")
+    assert "T1-2026-00004" in asked and "哪里还不满意" in asked
+    assert cases(runtime)[0].state == "resolved"  # nothing changes until the reason comes
+    assert "重新办理" in chat.say("o_a", "路还是坑坑洼洼的")
+    [case] = cases(runtime)  # the reason reopened the case; it was not filed as a new one
+    assert case.state == "reopened"
+    [push] = pushes(runtime)
+    assert "路还是坑坑洼洼的" in push.content
+
+
 def test_several_cases_waiting_ask_which_then_the_answer_applies(chat, runtime, roster):
     resolved_case(runtime, roster, "T1-2026-00004")
     resolved_case(runtime, roster, "T1-2026-00005")

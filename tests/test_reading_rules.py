@@ -14,9 +14,16 @@ WORDS = ("联系卡", "名片", "驻点", "驻点日", "驻点时间", "进度",
     ("驻店", Command("驻点", "")), ("住点", Command("驻点", "")), ("帮组", Command("帮助", "")),
     ("帮肋", Command("帮助", "")), ("详晴 T1-2026-00012", Command("详情", "T1-2026-00012")),
     ("绑定东坑", Command("绑定", "东坑")), ("不满意，你们根本没来", Command("不满意", "你们根本没来")),
+    ("xiangqing 12", Command("详情", "12")), ("jiedan T1-2026-00012", Command("接单", "T1-2026-00012")),
+    ("bangding 东坑村", Command("绑定", "东坑村")), ("jin du", Command("进度", "")),
 ])
 def test_mistyped_commands_are_read_as_the_command(typed, command):
     assert match_command(typed, WORDS) == command
+
+
+@pytest.mark.parametrize("typed", ["hello 12", "xiangqingT1", "ok 好的"])
+def test_latin_words_that_spell_no_command_are_no_command(typed):
+    assert match_command(typed, WORDS) is None
 
 
 @pytest.mark.parametrize("text", ["进度太慢了，路还没修", "想请问低保怎么办", "我的路灯坏了", "你好", "满意的", "驻点干部是谁"])
@@ -60,6 +67,10 @@ def test_kind_of_message(text, kind):
     "自来水三天两头停 放出来还是黄的 怎么喝",  # a rhetorical how-can-we after the story
     "村小学只剩两个老师 一个老师要教三个年级 小孩怎么学得好",
     "啲村干部要收钱先至帮你办嘢 点解会咁",
+    "我阿爸喺厂度做嘢整亲手 老板唔肯赔 仲话唔关佢事 点算啊😢",  # refused, asked how to go on
+    "有车有楼那家也评上贫困户了😂 真正困难的反而没有 谁评的啊",  # unfairness
+    "村里有家小诊所没牌照还给人打吊针 出了事谁负责啊",  # who answers for it: no contact question
+    "成日有泥头车喺村道度飙车 细路放学好危险 有冇人理㗎",
 ])
 def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     assert read(text).kind == "complaint"
@@ -71,6 +82,7 @@ def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     ("耕地可以种果树吗 会不会被罚", "question"), ("养老保险断了几年 可以补缴吗", "question"),
     ("土地确权证什么时候发下来", "question"), ("申请低保要几耐先批落嚟", "question"),
     ("请问领导一般什么时候在村委会", "station"), ("驻点怎么走", "station"),
+    ("星期几有人喺村委会值班", "station"), ("周三上午是不是有人在村委", "station"), ("接待日是哪天哈", "station"),
 ])
 def test_questions_stay_questions_beside_those_marks(text, kind):
     assert read(text).kind == kind

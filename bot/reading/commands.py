@@ -57,6 +57,18 @@ def _spelled(word: str) -> str:
     return "".join(lazy_pinyin(word))
 
 
+def _after_spelled(text: str, spelled: str) -> str | None:
+    """What follows ``spelled`` typed at the start of ``text`` (spaces allowed between its letters), or None."""
+    at = 0
+    for letter in spelled:
+        while at < len(text) and text[at] == " ":
+            at += 1
+        if at >= len(text) or text[at].lower() != letter:
+            return None
+        at += 1
+    return text[at:]
+
+
 def _sounds_like(head: str, word: str) -> bool:
     """Whether ``head`` is ``word`` or a homophone of it, character by character."""
     return head == word or (len(head) == len(word) and all(sound(a) == sound(b) for a, b in zip(head, word)))
@@ -119,6 +131,11 @@ def _match(light: str, words) -> Command | None:
     if whole.isascii() and whole.replace(" ", "").isalpha():
         typed = whole.replace(" ", "").lower()
         return next((Command(w, "") for w in words if _spelled(w) == typed), None)
+    if whole[0].isascii() and whole[0].isalpha():  # pinyin with an argument: xiangqing 12, bangding 东坑村
+        for word in sorted(words, key=lambda w: -len(_spelled(w))):
+            rest = _after_spelled(whole, _spelled(word))
+            if rest and (rest[0] in SEPARATORS or rest[0].isdigit() or not rest[0].isascii()):
+                return Command(word, rest.lstrip(SEPARATORS).strip())
     for word in sorted(words, key=len, reverse=True):
         head = whole[: len(word)]
         if not _sounds_like(head, word):

@@ -44,7 +44,7 @@ CANTONESE = {
     # things and doings that carry a complaint's category
     "水喉": "水管", "家私": "家具", "火烛": "火灾", "冧": "塌", "呃": "骗", "打交": "打架", "发酒癫": "耍酒疯",
     "掟": "扔", "执咗": "倒闭了", "炒鱿鱼": "解雇", "劏": "杀", "收数": "讨债", "打风": "台风", "打劫": "抢劫",
-    "揸住": "拿着", "几耐": "多久", "先至": "才", "去边": "去哪里", "喺度": "在这里",
+    "揸住": "拿着", "几耐": "多久", "先至": "才", "闹人": "骂人", "整亲": "弄伤", "去边": "去哪里", "喺度": "在这里",
 }
 # Colloquial and regional Mandarin as typed on phones → the standard words the rules look for.
 COLLOQUIAL = {
