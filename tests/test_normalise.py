@@ -24,7 +24,7 @@ from bot.reading.normalise import normalise
         ("啲水喉水好黃", "些水管水好黄"),
         ("有人扮幹部上門呃錢", "有人扮干部上门骗钱"),
         ("村里大喇叭朝早六点就响", "村里大喇叭早上六点就响"),  # 喇叭 keeps its 喇
-        ("佢话系银行嘅", "他说是银行的"), ("村度個山塘漏水", "村里个山塘漏水"),
+        ("佢話係銀行嘅", "他说是银行的"), ("村度個山塘漏水", "村里个山塘漏水"),
     ],
 )
 def test_cantonese_and_traditional_read_as_mandarin(written, read):
