@@ -6,10 +6,11 @@ complaint passes on to intake. Before binding, a village name binds and only com
 The decision itself is ``bot.reading.kinds.read``; here it is phrased.
 """
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.cases.filing import alert_emergency, file_text, open_inquiry
+from bot.cases.filing import alert_emergency, file_text, open_inquiry, recent, standing
 from bot.reading import dialogue, knowledge
 from bot.cases.classifier import UNSORTED
 from bot.reading.kinds import Reading, leftover, read
@@ -54,6 +55,7 @@ def read_text(message: Message, sender: Sender, context: Context):
     dialogue.clear(resident)
     waiting = resident_cases.awaiting_verdict(context.session, resident.id) if "满" in normalise(text) else []
     reading = unless_a_problem(read(text, awaiting_verdict=bool(waiting)), text, context)
+    reading = unless_unclear(reading, text, resident, context)
     if reading.kind == "smalltalk":
         return small_talk(reading.detail, resident, context)
     if reading.kind == "intent":
@@ -84,6 +86,22 @@ def unless_a_problem(reading: Reading, text: str, context: Context) -> Reading:
             classifier(context).classify(leftover(reading.text)).category == UNSORTED:
         return Reading("smalltalk", reading.detail.removeprefix("chat:"), reading.text)
     return reading
+
+
+def unless_unclear(reading: Reading, text: str, resident: Resident, context: Context) -> Reading:
+    """A bound resident's text with no mark of a problem is a complaint only when the classifier is
+    sure of its subject (`reading.unmarked_min_confidence`), or when it follows their open case within
+    the fragment window (就在村口 adds to it) or answers a co-report offer; else the bot asks what it is
+    about (今天好热啊, 有空来喝茶: small talk the rules do not know never reaches a cadre)."""
+    if reading.kind != "complaint" or reading.detail:
+        return reading
+    if classifier(context).classify(text).confidence >= _settings(context).get("unmarked_min_confidence", 0.5):
+        return reading
+    latest = standing(context.session, resident.id)
+    window = timedelta(minutes=context.config["cases"]["intake_window_minutes"])
+    if latest.offer or recent(latest, window, context.now):
+        return reading
+    return Reading("smalltalk", "unclear", reading.text)
 
 
 def small_talk(sort: str, resident: Resident, context: Context) -> str:

@@ -25,6 +25,7 @@ from bot.reading.normalise import normalise
         ("有人扮幹部上門呃錢", "有人扮干部上门骗钱"),
         ("村里大喇叭朝早六点就响", "村里大喇叭早上六点就响"),  # 喇叭 keeps its 喇
         ("佢話係銀行嘅", "他说是银行的"), ("村度個山塘漏水", "村里个山塘漏水"),
+        ("俾個電話我", "给个电话我"), ("何秀蘭嘅電話係幾多", "何秀兰的电话是多少"),
     ],
 )
 def test_cantonese_and_traditional_read_as_mandarin(written, read):

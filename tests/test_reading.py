@@ -74,6 +74,19 @@ def test_a_complaint_holding_a_pleasantry_or_a_phone_is_filed(chat, runtime, sai
     assert len(cases(runtime)) == 1
 
 
+@pytest.mark.parametrize("said", ["今天好热啊", "有空来我们村喝茶啊"])
+def test_a_text_with_no_sign_of_a_problem_is_asked_about_not_filed(chat, runtime, said):
+    reply = chat.say("o_a", said)
+    assert "如果要反映问题" in reply and "案件编号" not in reply
+    assert cases(runtime) == [] and pushes(runtime) == []
+
+
+@pytest.mark.parametrize("said", ["我孙子教我用这个的 试试看", "吃饭了没", "刚才发错了 不好意思", "今日天气几好喔"])
+def test_trying_the_bot_out_and_meal_greetings_are_small_talk(chat, runtime, said):
+    assert "案件编号" not in chat.say("o_a", said)
+    assert cases(runtime) == [] and pushes(runtime) == []
+
+
 @pytest.mark.parametrize("said", ["你是真人吗", "你系咪机器人嚟㗎"])
 def test_asking_whether_the_bot_is_a_person_is_answered_and_files_nothing(chat, runtime, said):
     reply = chat.say("o_a", said)

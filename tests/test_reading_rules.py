@@ -83,6 +83,7 @@ def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     ("土地确权证什么时候发下来", "question"), ("申请低保要几耐先批落嚟", "question"),
     ("请问领导一般什么时候在村委会", "station"), ("驻点怎么走", "station"),
     ("星期几有人喺村委会值班", "station"), ("周三上午是不是有人在村委", "station"), ("接待日是哪天哈", "station"),
+    ("驻点时间地点发一下", "station"), ("請問負責東坑村嘅幹部點聯絡", "contact"), ("俾个电话我 我想直接打过去", "contact"),
 ])
 def test_questions_stay_questions_beside_those_marks(text, kind):
     assert read(text).kind == kind

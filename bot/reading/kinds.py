@@ -17,13 +17,13 @@ _SMALLTALK_WORDS = {
     "greeting": "你好 您好 你们好 大家好 在吗 在么 在不在 在嘛 有人吗 有人在吗 喂 hello hi hey 嗨 哈喽 早 早安 早上好 上午好 "
                 "中午好 下午好 晚上好 晚安 早晨 新年好 过年好 快乐 如意 吉祥 安康 顺利 发财 恭喜 祝福 平安 健康 幸福 "
                 "扫码 扫了码 扫了二维码 关注了 吃饭了吗 吃了吗 吃饭没 吃了没 有人在不 有人不 有人没 在的吗 在的么 在没 "
-                "有没有人 有没有人在",
+                "有没有人 有没有人在 吃饭了没 吃早饭了吗 食咗饭未 食饭未 食咗早餐未 饮茶 得闲饮茶 喝茶",
     "thanks": "谢谢 多谢 感谢 感恩 辛苦 麻烦 谢了 谢啦 thanks thank you thx 有心 费心 打扰 打扰了 不好意思 抱歉 "
               "效率高 效率真高 真快 好快 真负责 真好 好人 好干部 一生平安",
     "bye": "拜拜 再见 bye 回头见 再联系 回头联系 再聊 再问 再说 改天聊",
     "ack": "好的 好滴 好哒 好嘞 好 收到 知道 明白 了解 嗯 嗯嗯 哦 噢 喔 哦哦 行 可以 ok okay 是的 对 没事 没有事 没关系 "
            "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了 没问题 没有问题 等着 等消息 不急 那就好 晓得 算了 赞 点赞 棒 "
-           "给力 厉害 666 好评 这样 就这样 先这样 妥 妥妥 嘿嘿 嘻嘻 得啦 得了",
+           "给力 厉害 666 好评 这样 就这样 先这样 妥 妥妥 嘿嘿 嘻嘻 得啦 得了 试试 试一下 试试看 测试 发错了 发错 打错了",
 }
 _FILLERS = ("了 啦 呀 啊 哈 哦 喔 的 你 您 你们 政府 关心 大家 同志 领导 干部 书记 组长 一下 非常 很 太 真 的话 呢 哇 哒 吧 "
             "嘛 咯 啰 么 晒 啲 喇 咯 各位 老师 主任 村长 镇长 再 次 一直 以来 帮忙 这么 快 帮助 支持 关照 照顾 回复 "
@@ -90,12 +90,13 @@ _COMPLAINT = re.compile(
     r"不肯|不关\w?事|反而|危险|没有?(牌照|执照|资质)|无证|无牌|假货|假的|怀疑|少算|算错|说不清|"
     r"(什么|乜)态度|态度(差|恶劣|不好)|(好|很|太)(恶|凶)|被\w?骂|给他(闹|骂)|"
     r"没有?人(下来|过来|来)|没有?钱(医|治|看|读|交)|(我们|大家|村民|群众|老百姓)都不知|(有没有|有冇)人(理|管)|"
+    r"没来|(没|未)(发|到账|批)|挡住|看不(到|见|清)|约架|打架|斗殴|咬|"
     # a rhetorical how-can-we after the story: 放出来是黄的 怎么喝, 一个老师带两个年级 孩子咋学
     r"\w{4,}\s*\S*(怎么|咋|点)(喝|吃|住|活|过日子|过|学|读书|睡|生活|种)(得好|得下去|得了)?(啊|呀|嘛|呢)?$"
 )
 # Marks that a plain question may hold too (被征地农民, 怎么扣费, 收费标准, 太阳能, 欠费停机, 房屋倒了能申请什么):
 # a complaint's without a question, a question's with one, unless it asks why (为什么收费这么贵).
-_WEAK = re.compile(r"破|倒了|拖|欠|污染|违规|违法|违建|占用|投诉|举报|扣|被|一直|好几|几个月|天天|每天|经常|总是|从来|"
+_WEAK = re.compile(r"破|倒了|拖|欠|盖了|搭了|污染|违规|违法|违建|占用|投诉|举报|扣|被|一直|好几|几个月|(?<![今昨明后前])天天|每天|经常|总是|从来|"
                    r"太|过期|假|贵|涨|收费|积水|噪音|停水|停电")
 _WHY = re.compile(r"为什么|为何|凭什么|怎么(会|还|又|老|总|就|能|天天|经常|一直)|这么|那么|何在|为哪般|何时才|到何时|究竟")
 # Asking for something to be done (能不能开条直通线, 可不可以装个路灯) is a request for help.
@@ -121,11 +122,12 @@ _STATION_WHEN = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周�
                            r"在不在|来不来|到村|今天|明天|后天|这周|本周|下周|下次|周末|在村|来吗|位置|地址|怎么走|"
                            r"(上午|下午|早上|中午|晚上)(来|在|到|过来|下来|办公|还是)|(想|要)见|见面|当面|面谈|星期|有驻点|"
                            r"(周|礼拜)[一二三四五六日天]|几点过去|哪天")
-_CONTACT = re.compile(r"电话|(?<!玩)手机(?![上里端支银缴交办a-zA-Z])|号码|联系方式|(怎么|怎样|如何)\w{0,3}联系|联系谁|找谁|"
+_CONTACT = re.compile(r"电话|(?<!玩)手机(?![上里端支银缴交办a-zA-Z])|号码|联系方式|(怎么|怎样|如何|点)\w{0,3}(联系|联络)|联系谁|找谁|"
                       r"找哪个(?!部门|单位|窗口|机构)|找哪位|"
                       r"是谁|是哪(个|位)|叫什么|(?<![归由])谁(管|负责)|(村|事|事情|工作)[归由]谁(管|负责)|"
                       r"负责人|管事的|联系人|打(个)?(电话)?给|"
                       r"哪个干部|谁是|微信|怎么找|找\w{0,4}(书记|组长|干部|驻点|驻村|村长|镇长|领导)")
+_SEND_ME = re.compile(r"发(一下|下|我|给我)|告诉我|给我|说一下")  # 驻点时间地点发一下: a request is an ask
 _MEETING = re.compile(r"哪天|哪一天|什么时候|几时|星期几|周几|几号|几点|去哪|在哪|哪里|当面|见面|面谈")
 _PHONE = re.compile(r"电话|手机|号码|联系方式|微信")
 _PROGRESS = re.compile(r"进度|办得怎么样|处理得怎么样|办好了没|处理了没|有没有处理|有结果了吗|怎么样了")
@@ -241,7 +243,7 @@ def read(text: str, awaiting_verdict: bool = False) -> Reading:
     if _PROGRESS.search(norm) and not complaint:
         return Reading("progress", "", norm)
     station = _STATION_WHO.search(norm) and _STATION_WHEN.search(norm) and not complaint and len(plain) <= 24 \
-        and (question or len(plain) <= 8)  # 驻点时间 asks; 干部上班时间在打麻将 tells
+        and (question or _SEND_ME.search(norm) or len(plain) <= 8)  # 驻点时间 asks; 干部上班时间在打麻将 tells
     # "去找驻点干部 要几点去": when or where to meet a cadre is the station day, unless a phone is asked for
     if station and _MEETING.search(norm) and not _PHONE.search(norm):
         return Reading("station", "", norm)
