@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from bot.cases.filing import alert_emergency, file_text, open_inquiry, recent, standing
 from bot.reading import dialogue, knowledge
-from bot.cases.classifier import UNSORTED
 from bot.reading.kinds import Reading, leftover, read
 from bot.reading.normalise import normalise
 from bot.reading.places import villages_named
@@ -83,9 +82,14 @@ def unless_a_problem(reading: Reading, text: str, context: Context) -> Reading:
     """Small talk with a few words the rules do not know ("好的 那就酱") is small talk unless the
     classifier finds a problem's subject in those words (你好 停电): no case for a pleasantry."""
     if reading.kind == "complaint" and reading.detail.startswith("chat:") and \
-            classifier(context).classify(leftover(reading.text)).category == UNSORTED:
+            classifier(context).classify(leftover(reading.text)).confidence < _unmarked_bar(context):
         return Reading("smalltalk", reading.detail.removeprefix("chat:"), reading.text)
     return reading
+
+
+def _unmarked_bar(context: Context) -> float:
+    """How sure the classifier must be of a text that shows no mark of a problem to file it."""
+    return _settings(context).get("unmarked_min_confidence", 0.5)
 
 
 def unless_unclear(reading: Reading, text: str, resident: Resident, context: Context) -> Reading:
@@ -95,7 +99,7 @@ def unless_unclear(reading: Reading, text: str, resident: Resident, context: Con
     about (今天好热啊, 有空来喝茶: small talk the rules do not know never reaches a cadre)."""
     if reading.kind != "complaint" or reading.detail:
         return reading
-    if classifier(context).classify(text).confidence >= _settings(context).get("unmarked_min_confidence", 0.5):
+    if classifier(context).classify(text).confidence >= _unmarked_bar(context):
         return reading
     latest = standing(context.session, resident.id)
     window = timedelta(minutes=context.config["cases"]["intake_window_minutes"])
@@ -176,7 +180,7 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
         reading = unless_a_problem(reading, text, context)
     # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
     rest = read(without_village(text, key, [v.township.name for v in villages])) if villages else reading
-    names_only = bool(villages) and (rest.kind in ("smalltalk", "intent") or
+    names_only = bool(villages) and (rest.kind in ("smalltalk", "intent") or text.isascii() or  # dongkeng
                                      len(rest.text.replace(" ", "")) <= 6 and rest.detail != "marked")
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8

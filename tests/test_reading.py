@@ -87,7 +87,7 @@ def test_trying_the_bot_out_and_meal_greetings_are_small_talk(chat, runtime, sai
     assert cases(runtime) == [] and pushes(runtime) == []
 
 
-@pytest.mark.parametrize("said", ["你是真人吗", "你系咪机器人嚟㗎"])
+@pytest.mark.parametrize("said", ["你是真人吗", "你系咪机器人嚟㗎", "这个号是干什么用的", "你是真人还是自动回复"])
 def test_asking_whether_the_bot_is_a_person_is_answered_and_files_nothing(chat, runtime, said):
     reply = chat.say("o_a", said)
     assert "自动助手" in reply and "联系卡" in reply
@@ -358,6 +358,12 @@ def test_complaint_and_photo_before_binding_are_filed_together_after(chat, runti
     [case] = cases(runtime)
     assert case.number in reply and case.text == "村口的水泥路坏了 车子过不去"
     assert case.media == [{"kind": "photo", "media_id": "MEDIA1"}]
+
+
+@pytest.mark.parametrize("said", ["dongkeng", "Dongkeng cun"])
+def test_a_village_name_typed_in_pinyin_binds(chat, runtime, said):
+    assert "已绑定：白石镇东坑村" in chat.say("o_new", said)
+    assert cases(runtime) == []
 
 
 def test_unknown_village_answer_is_kept_nowhere(chat, runtime):

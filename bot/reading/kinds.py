@@ -36,12 +36,12 @@ _SMALLTALK = re.compile("(?:" + "|".join(map(re.escape, _TOKENS)) + ")+", re.IGN
 _SMALLTALK_WORD = re.compile("|".join(map(re.escape, sorted(_KIND_OF, key=len, reverse=True))), re.IGNORECASE)
 
 # Saying that one wants to report or ask, without saying what yet ("我想反映点事", "有个问题想咨询一下").
-_INTENT_WORDS = ("我 俺 我们 想 要 有 个 点 件 些 一 下 一下 事 事情 问题 情况 跟 和 向 给 找 你们 您 政府 干部 领导 "
+_INTENT_WORDS = ("我 俺 我们 想 要 有 个 点 件 些 一 下 一下 事 事情 问题 情况 跟 和 向 给 找 你们 您 政府 干部 领导 绑定 绑 "
                  "反映 反应 投诉 举报 咨询 问 问问 说 讲 求助 请问 可以 能 吗 帮 帮忙 需要 是 村民 本村 这边 住 在 的 东西 点儿")
 _INTENT = re.compile("(?:" + "|".join(map(re.escape, sorted({*_INTENT_WORDS.split(), *_TOKENS}, key=len, reverse=True)))
                      + ")+", re.IGNORECASE)
 _NEVER_MIND = re.compile(r"没事|没有事|不用|算了")  # "没事 我就问问"
-_INTENT_MARK = re.compile(r"反映|反应|投诉|举报|咨询|问|求助|有[个件点些]?(事|问题|情况)")
+_INTENT_MARK = re.compile(r"反映|反应|投诉|举报|咨询|问|求助|有[个件点些]?(事|问题|情况)|绑定?")
 # A person in danger now: fire, violence, a medical emergency, water rising.
 EMERGENCIES = {
     "fire": r"着火|失火|火灾(?!隐患)|起火|烧起来|火烧|冒烟.*(房|屋)|煤气泄漏|燃气泄漏|液化气泄漏|爆炸",
@@ -161,17 +161,20 @@ def _thanks_for_done(plain: str) -> bool:
     return not _STILL_WRONG.search(rest) and not _COMPLAINT.search(rest) and len(_SMALLTALK.sub("", rest)) <= 6
 
 
-# "你是真人吗", "系咪机器人": who answers here, asked in passing.
+# "你是真人吗", "系咪机器人", "这个号是干什么用的": who answers here, asked in passing; and trying it out.
 _ABOUT_BOT = re.compile(r"^(你|您|你们|这|这个|这里)?(是|是不是)?(不是)?(真人|机器人|人工|自动回复|ai|智能客服|客服)"
-                        r"(来的|来|吗|么|嘛|啊|呀|回复)*$", re.IGNORECASE)
+                        r"(来的|来|吗|么|嘛|啊|呀|回复)*$|机器人|真人|自动回复|小助手|这个(号|公众号|平台)\w{0,4}(干|做)什么", re.IGNORECASE)
+_TRYING = re.compile(r"试试|试一下|试一试|测试|试用")
 
 
 def smalltalk_kind(plain: str) -> str | None:
     """greeting | thanks | bye | ack | bot when the text is small talk and nothing else; None otherwise."""
     if not plain:
         return "ack"  # emoji, emoticons, punctuation
-    if _ABOUT_BOT.match(plain):
+    if len(plain) <= 16 and _ABOUT_BOT.search(plain) and not _COMPLAINT.search(plain):
         return "bot"
+    if len(plain) <= 20 and _TRYING.search(plain) and not _COMPLAINT.search(plain) and not _WEAK.search(plain):
+        return "ack"  # 我孙子教我用这个的 试试看
     if _thanks_for_done(plain):
         return "thanks"
     if len(plain) > 16 or not _SMALLTALK.fullmatch(plain):
