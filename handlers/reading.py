@@ -175,13 +175,15 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
     text = message.text.strip()
     reading = read(text)
     plain_length = len(normalise(text).replace(" ", ""))
-    villages, key = villages_named(context.session, text) if reading.kind != "smalltalk" else ([], "")
+    # a greeting may say who one is ("我系白石镇东坑村嘅村民"): its village binds
+    named = reading.kind != "smalltalk" or reading.detail == "greeting"
+    villages, key = villages_named(context.session, text) if named else ([], "")
     if not villages:  # "你好 我是东坑村的" is the village's name, not small talk
         reading = unless_a_problem(reading, text, context)
     # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
     rest = read(without_village(text, key, [v.township.name for v in villages])) if villages else reading
     names_only = bool(villages) and (rest.kind in ("smalltalk", "intent") or text.isascii() or  # dongkeng
-                                     len(rest.text.replace(" ", "")) <= 6 and rest.detail != "marked")
+                                     len(re.sub(r"\W", "", rest.text)) <= 6 and rest.detail != "marked")
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8
     # A few words that say nothing wrong ("白石镇的", "家里人") are no complaint to keep.

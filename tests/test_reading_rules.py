@@ -16,6 +16,7 @@ WORDS = ("联系卡", "名片", "驻点", "驻点日", "驻点时间", "进度",
     ("绑定东坑", Command("绑定", "东坑")), ("不满意，你们根本没来", Command("不满意", "你们根本没来")),
     ("xiangqing 12", Command("详情", "12")), ("jiedan T1-2026-00012", Command("接单", "T1-2026-00012")),
     ("bangding 东坑村", Command("绑定", "东坑村")), ("jin du", Command("进度", "")),
+    ("联系ka", Command("联系卡", "")),
 ])
 def test_mistyped_commands_are_read_as_the_command(typed, command):
     assert match_command(typed, WORDS) == command
@@ -71,6 +72,11 @@ def test_kind_of_message(text, kind):
     "有车有楼那家也评上贫困户了😂 真正困难的反而没有 谁评的啊",  # unfairness
     "村里有家小诊所没牌照还给人打吊针 出了事谁负责啊",  # who answers for it: no contact question
     "成日有泥头车喺村道度飙车 细路放学好危险 有冇人理㗎",
+    "我阿媽今年六十歲，點解社保卡辦咗成兩個月都未攞到",  # still nothing, asked why
+    "我哋條村嘅自來水成日停，一停就停成日，點搞啊",
+    "村集体个鱼塘租咗俾边个、租金几多，从来冇人讲过",
+    "隔篱屋喺度起第四层，冇报建嘅，挡晒我屋企啲光",
+    "我屋企上年火燒咗間屋，申請臨時救助到而家都冇消息",  # a fire last year: no emergency
 ])
 def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     assert read(text).kind == "complaint"
@@ -83,6 +89,9 @@ def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     ("土地确权证什么时候发下来", "question"), ("申请低保要几耐先批落嚟", "question"),
     ("请问领导一般什么时候在村委会", "station"), ("驻点怎么走", "station"),
     ("星期几有人喺村委会值班", "station"), ("周三上午是不是有人在村委", "station"), ("接待日是哪天哈", "station"),
+    ("村里统一装的光伏板，我们家能不能也申请装", "question"),
+    ("你系机械人嚟㗎？", "smalltalk"), ("我孙子教我用这个的，看看好不好用", "smalltalk"),
+    ("你好，我是东坑村的", "smalltalk"), ("好犀利", "smalltalk"),
     ("驻点时间地点发一下", "station"), ("請問負責東坑村嘅幹部點聯絡", "contact"), ("俾个电话我 我想直接打过去", "contact"),
 ])
 def test_questions_stay_questions_beside_those_marks(text, kind):

@@ -136,7 +136,7 @@ def test_an_unsure_case_goes_to_the_leader_as_unsorted_with_two_suggestions(app,
     with runtime.Session.begin() as session:
         store(session, model, samples=len(SMALL + ROADS), corrections=0, figures={}, accepted=True)
     judge = clf.Classifier(runtime.config["categories"], model, min_confidence=0.0)
-    text = "学校门口的公交站有污水"  # three categories' keywords, none ahead
+    text = "学校门口的公交站有污水 没人管"  # a problem told, three categories' keywords, none ahead
     guess = judge.classify(text)
     assert guess.confidence < runtime.config["classifier"]["min_confidence"], guess
     talk = Chat(runtime, NOW)

@@ -131,6 +131,11 @@ def _match(light: str, words) -> Command | None:
     if whole.isascii() and whole.replace(" ", "").isalpha():
         typed = whole.replace(" ", "").lower()
         return next((Command(w, "") for w in words if _spelled(w) == typed), None)
+    if not whole.isascii() and any(c.isascii() and c.isalpha() for c in whole):  # half converted: 联系ka
+        typed = "".join(lazy_pinyin(whole)).replace(" ", "").lower()
+        found = next((Command(w, "") for w in words if _spelled(w) == typed), None)
+        if found:
+            return found
     if whole[0].isascii() and whole[0].isalpha():  # pinyin with an argument: xiangqing 12, bangding 东坑村
         for word in sorted(words, key=lambda w: -len(_spelled(w))):
             rest = _after_spelled(whole, _spelled(word))

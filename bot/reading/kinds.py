@@ -23,7 +23,8 @@ _SMALLTALK_WORDS = {
     "bye": "拜拜 再见 bye 回头见 再联系 回头联系 再聊 再问 再说 改天聊",
     "ack": "好的 好滴 好哒 好嘞 好 收到 知道 明白 了解 嗯 嗯嗯 哦 噢 喔 哦哦 行 可以 ok okay 是的 对 没事 没有事 没关系 "
            "不客气 哈哈 呵呵 好吧 不用 okk 嗯呐 懂了 没问题 没有问题 等着 等消息 不急 那就好 晓得 算了 赞 点赞 棒 "
-           "给力 厉害 666 好评 这样 就这样 先这样 妥 妥妥 嘿嘿 嘻嘻 得啦 得了 试试 试一下 试试看 测试 发错了 发错 打错了",
+           "给力 厉害 666 好评 这样 就这样 先这样 妥 妥妥 嘿嘿 嘻嘻 得啦 得了 试试 试一下 试试看 测试 发错了 发错 打错了 "
+           "犀利 好犀利 叻 好叻 劲 好劲 正 好正 掂 搞掂 搞定",
 }
 _FILLERS = ("了 啦 呀 啊 哈 哦 喔 的 你 您 你们 政府 关心 大家 同志 领导 干部 书记 组长 一下 非常 很 太 真 的话 呢 哇 哒 吧 "
             "嘛 咯 啰 么 晒 啲 喇 咯 各位 老师 主任 村长 镇长 再 次 一直 以来 帮忙 这么 快 帮助 支持 关照 照顾 回复 "
@@ -53,7 +54,7 @@ EMERGENCIES = {
 _EMERGENCY = {kind: re.compile(pattern) for kind, pattern in EMERGENCIES.items()}
 # Danger that is not now: a risk or a fear (怕掉河里), something long past, or the aftermath of a
 # fire (烧光了 现在没地方住): a complaint about it, not an emergency.
-_NOT_NOW = re.compile(r"隐患|风险|已经.{0,3}(年|个月)|至今|去年|前年|上次|以前|之前|好几年|多年|几年|年了|"
+_NOT_NOW = re.compile(r"隐患|风险|已经.{0,3}(年|个月)|至今|去年|前年|上年|旧年|上个月|上次|以前|之前|好几年|多年|几年|年了|"
                       r"怕|担心|万一|会不会|容易|差点|差一点|可能|烧(光|晒|完|没)|没有?地方住|之后")
 
 # A complaint's marks: something is broken, withheld, wrong or done to someone; questions lack them.
@@ -91,6 +92,9 @@ _COMPLAINT = re.compile(
     r"(什么|乜)态度|态度(差|恶劣|不好)|(好|很|太)(恶|凶)|被\w?骂|给他(闹|骂)|"
     r"没有?人(下来|过来|来)|没有?钱(医|治|看|读|交)|(我们|大家|村民|群众|老百姓)都不知|(有没有|有冇)人(理|管)|"
     r"没来|(没|未)(发|到账|批)|挡住|看不(到|见|清)|约架|打架|斗殴|咬|"
+    # still nothing: 未拿到, 停到现在, 经常停, 没有人讲过, 没有消息, 挡光, 没报建
+    r"(都|还)?未(拿到|攞到|收到|到|有消息)|停到|(经常|老是|总是)\w{0,2}(停|坏|断|堵|漏|没)|没有?人(讲|说|通知|公布)|"
+    r"没有?消息|没下文|挡|没有?报建|"
     # a rhetorical how-can-we after the story: 放出来是黄的 怎么喝, 一个老师带两个年级 孩子咋学
     r"\w{4,}\s*\S*(怎么|咋|点)(喝|吃|住|活|过日子|过|学|读书|睡|生活|种)(得好|得下去|得了)?(啊|呀|嘛|呢)?$"
 )
@@ -100,7 +104,8 @@ _WEAK = re.compile(r"破|倒了|拖|欠|盖了|搭了|污染|违规|违法|违�
                    r"太|过期|假|贵|涨|收费|积水|噪音|停水|停电")
 _WHY = re.compile(r"为什么|为何|凭什么|怎么(会|还|又|老|总|就|能|天天|经常|一直)|这么|那么|何在|为哪般|何时才|到何时|究竟")
 # Asking for something to be done (能不能开条直通线, 可不可以装个路灯) is a request for help.
-_REQUEST = re.compile(r"(可不可以|能不能|可以不可以|能否|可否|希望|请求|要求)\w{0,3}(开|修|装|派|加|设|建|通|安排|处理|解决|管|清|搞)")
+_REQUEST = re.compile(r"(可不可以|能不能|可以不可以|能否|可否|希望|请求|要求)(?:(?!申请)\w){0,3}"
+                      r"(开|修|装|派|加|设|建|通|安排|处理|解决|管|清|搞)")  # 能不能也申请装: an application
 # A personal paper's trouble (身份证过期了, 医保卡丢了) asks for a procedure: it marks no complaint.
 _PAPERS = re.compile(r"(证|卡|本|执照|护照|驾照|证明|存折)\w{0,2}(过期|坏|丢|掉|不见|作废|到期|没了)|"
                      r"(保险|社保|医保|养老金?)\w{0,2}(断|停)(了|交|缴)?|"
@@ -163,8 +168,10 @@ def _thanks_for_done(plain: str) -> bool:
 
 # "你是真人吗", "系咪机器人", "这个号是干什么用的": who answers here, asked in passing; and trying it out.
 _ABOUT_BOT = re.compile(r"^(你|您|你们|这|这个|这里)?(是|是不是)?(不是)?(真人|机器人|人工|自动回复|ai|智能客服|客服)"
-                        r"(来的|来|吗|么|嘛|啊|呀|回复)*$|机器人|真人|自动回复|小助手|这个(号|公众号|平台)\w{0,4}(干|做)什么", re.IGNORECASE)
-_TRYING = re.compile(r"试试|试一下|试一试|测试|试用")
+                        r"(来的|来|吗|么|嘛|啊|呀|回复)*$|机器人|机械人|真人|自动回复|小助手|这个(号|公众号|平台)\w{0,4}(干|做)什么", re.IGNORECASE)
+_TRYING = re.compile(r"试试|试一下|试一试|测试|试用|好不好用|好用吗|灵不灵|能不能用")
+# Saying who one is ("你好 我是东坑村的", "我系李屋组嘅村民"): a greeting, nothing to file.
+_INTRO = re.compile(r"^(你好|您好|你们好|领导好)?我(是|系)\w{1,10}?(的|嘅)?(村民|人|居民)?$")
 
 
 def smalltalk_kind(plain: str) -> str | None:
@@ -173,7 +180,10 @@ def smalltalk_kind(plain: str) -> str | None:
         return "ack"  # emoji, emoticons, punctuation
     if len(plain) <= 16 and _ABOUT_BOT.search(plain) and not _COMPLAINT.search(plain):
         return "bot"
-    if len(plain) <= 20 and _TRYING.search(plain) and not _COMPLAINT.search(plain) and not _WEAK.search(plain):
+    if len(plain) <= 16 and _INTRO.match(plain) and not _COMPLAINT.search(plain) and not _WEAK.search(plain):
+        return "greeting"
+    tried = _TRYING.sub("", plain)
+    if len(plain) <= 20 and tried != plain and not _COMPLAINT.search(tried) and not _WEAK.search(tried):
         return "ack"  # 我孙子教我用这个的 试试看
     if _thanks_for_done(plain):
         return "thanks"
