@@ -131,7 +131,7 @@ def _match(light: str, words) -> Command | None:
     if whole.isascii() and whole.replace(" ", "").isalpha():
         typed = whole.replace(" ", "").lower()
         return next((Command(w, "") for w in words if _spelled(w) == typed), None)
-    if not whole.isascii() and any(c.isascii() and c.isalpha() for c in whole):  # half converted: 联系ka
+    if len(whole) <= 8 and not whole.isascii() and any(c.isascii() and c.isalpha() for c in whole):  # 联系ka
         typed = "".join(lazy_pinyin(whole)).replace(" ", "").lower()
         found = next((Command(w, "") for w in words if _spelled(w) == typed), None)
         if found:

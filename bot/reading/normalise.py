@@ -38,7 +38,7 @@ CANTONESE = {
     "整烂": "弄坏", "整坏": "弄坏", "整返好": "修好", "整番好": "修好",
     "出粮": "发工资", "返学": "上学", "街市": "市场", "晏昼": "下午", "朝早": "早上",
     # money, time and people
-    **{f"{n}蚊": f"{n}块" for n in "0123456789一二两三四五六七八九十百千万几"}, "个钟": "小时", "几日": "几天", "日日": "天天",
+    "个钟": "小时", "几日": "几天", "日日": "天天",
     "啱啱": "刚刚", "阿爸": "爸爸", "老豆": "爸爸", "阿妈": "妈妈", "老母": "妈妈", "细佬": "弟弟", "家姐": "姐姐",
     "醉佬": "醉汉", "差人": "警察", "大耳窿": "放高利贷的",
     # things and doings that carry a complaint's category
@@ -75,6 +75,8 @@ _CANTONESE_RE = re.compile("|".join((f"(?<![{_NOT_AFTER[key[0]]}])" if key[0] in
 # 關係 (关系) is the one common word written with 係 that keeps its meaning.
 _HAI_RE = re.compile("(?<![關关])係")
 _SPACES_RE = re.compile(r"\s+")
+# 五十蚊, 两百蚊: Cantonese money (a separate rule, so digits need not start a key of the pattern).
+_MONEY_RE = re.compile(r"(?<=[0-9一二两三四五六七八九十百千万几])蚊")
 
 
 # The first characters of the Cantonese and colloquial keys: a text with none of them skips the pattern.
@@ -132,4 +134,6 @@ def normalise(text: str) -> str:
     text = _simplified(text)
     if not _CANTONESE_FIRST.isdisjoint(text):
         text = _CANTONESE_RE.sub(lambda m: _WORDS[m.group(0)], text)
+    if "蚊" in text:
+        text = _MONEY_RE.sub("块", text)
     return _SPACES_RE.sub(" ", text).strip()
