@@ -47,7 +47,7 @@ def read_text(message: Message, sender: Sender, context: Context):
         reply = which_case(message, sender, state, context)
         if reply is not None:
             return reply
-    if state and state["asked"] == "reason":  # "请说明不满意的原因": this is it
+    if state and state["asked"] == "reason" and read(text).kind != "smalltalk":  # the reason asked for
         dialogue.clear(resident)
         context.args = f"{state['case']} {text}"
         return resident_cases.unsatisfied(message, sender, context)

@@ -283,6 +283,13 @@ def test_a_bare_unsatisfied_asks_why_and_the_next_message_is_the_reason(chat, ru
     assert "路还是坑坑洼洼的" in push.content
 
 
+def test_small_talk_after_the_reason_was_asked_reopens_nothing(chat, runtime, roster):
+    resolved_case(runtime, roster, "T1-2026-00004")
+    chat.say("o_a", "不满意")
+    assert "重新办理" not in chat.say("o_a", "算了 没事")
+    assert cases(runtime)[0].state == "resolved" and pushes(runtime) == []
+
+
 def test_several_cases_waiting_ask_which_then_the_answer_applies(chat, runtime, roster):
     resolved_case(runtime, roster, "T1-2026-00004")
     resolved_case(runtime, roster, "T1-2026-00005")
