@@ -182,7 +182,7 @@ def before_binding(message: Message, resident: Resident, state: dict | None, con
         reading = unless_a_problem(reading, text, context)
     # "东坑村的村民", "白石镇东坑", and "我是东坑村村民 想反映点事": the village and nothing to keep
     rest = read(without_village(text, key, [v.township.name for v in villages])) if villages else reading
-    names_only = bool(villages) and (rest.kind in ("smalltalk", "intent") or text.isascii() or  # dongkeng
+    names_only = bool(villages) and (rest.kind in ("smalltalk", "intent") or re.sub(r"(村|社区)$", "", text).isascii() or  # dongkeng(村)
                                      len(re.sub(r"\W", "", rest.text)) <= 6 and rest.detail != "marked")
     # The answer to "哪个村？" that names no village we know: not a complaint to keep.
     unknown_name = state is not None and not villages and reading.kind == "complaint" and plain_length <= 8

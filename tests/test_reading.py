@@ -367,7 +367,7 @@ def test_complaint_and_photo_before_binding_are_filed_together_after(chat, runti
     assert case.media == [{"kind": "photo", "media_id": "MEDIA1"}]
 
 
-@pytest.mark.parametrize("said", ["dongkeng", "Dongkeng cun"])
+@pytest.mark.parametrize("said", ["dongkeng", "Dongkeng cun", "dongkeng村"])
 def test_a_village_name_typed_in_pinyin_binds(chat, runtime, said):
     assert "已绑定：白石镇东坑村" in chat.say("o_new", said)
     assert cases(runtime) == []

@@ -77,6 +77,8 @@ def test_kind_of_message(text, kind):
     "村集体个鱼塘租咗俾边个、租金几多，从来冇人讲过",
     "隔篱屋喺度起第四层，冇报建嘅，挡晒我屋企啲光",
     "我屋企上年火燒咗間屋，申請臨時救助到而家都冇消息",  # a fire last year: no emergency
+    "修路集资每户收了五百，用了几多钱都唔讲",
+    "村道有个大坑窿 摩托车跌过几次了 快点补下",  # an urging, though 几次 asks
 ])
 def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     assert read(text).kind == "complaint"
@@ -92,6 +94,10 @@ def test_a_problem_told_with_a_question_or_a_phone_is_a_complaint(text):
     ("村里统一装的光伏板，我们家能不能也申请装", "question"),
     ("你系机械人嚟㗎？", "smalltalk"), ("我孙子教我用这个的，看看好不好用", "smalltalk"),
     ("你好，我是东坑村的", "smalltalk"), ("好犀利", "smalltalk"),
+    ("下次再讲", "smalltalk"), ("冇嘢 我试下咋", "smalltalk"),
+    ("星期三上午都在村委吗", "station"), ("联系点办公地方在哪", "station"),
+    ("房子是不是危房要找谁来鉴定", "question"), ("村里的光伏项目我们能不能参加", "question"),
+    ("细人仔打疫苗系去镇卫生院定系村卫生站", "question"),
     ("驻点时间地点发一下", "station"), ("請問負責東坑村嘅幹部點聯絡", "contact"), ("俾个电话我 我想直接打过去", "contact"),
 ])
 def test_questions_stay_questions_beside_those_marks(text, kind):

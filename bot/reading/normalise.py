@@ -44,7 +44,7 @@ CANTONESE = {
     # things and doings that carry a complaint's category
     "水喉": "水管", "家私": "家具", "火烛": "火灾", "冧": "塌", "呃": "骗", "打交": "打架", "发酒癫": "耍酒疯",
     "掟": "扔", "执咗": "倒闭了", "炒鱿鱼": "解雇", "劏": "杀", "收数": "讨债", "打风": "台风", "打劫": "抢劫",
-    "揸住": "拿着", "几耐": "多久", "先至": "才", "揸": "开", "闹人": "骂人", "整亲": "弄伤",
+    "揸住": "拿着", "几耐": "多久", "先至": "才", "定系": "还是", "揸": "开", "闹人": "骂人", "整亲": "弄伤",
     # 话 says only after a person or an adverb: 电话 keeps its 话
     "佢话": "他说", "仲话": "还说", "就话": "就说", "又话": "又说",
     "村度": "村里", "厂度": "厂里", "嗰度": "那里", "屋企度": "家里", "去边": "去哪里", "喺度": "在这里",
@@ -67,7 +67,7 @@ CANTONESE.update({
 _WORDS = {**COLLOQUIAL, **CANTONESE}
 # 点, 系 and 边 end many Mandarin words (驻点, 地点, 联系, 旁边): a key starting with one is Cantonese only
 # when the character before it does not make such a word (驻点办公室 is not 驻 + 点办).
-_NOT_AFTER = {"点": "驻地站网重景据要特观节试焦终起一有差早晚快慢多少几两三四五六七八九十钟盘清指检",
+_NOT_AFTER = {"点": "驻地站网重景据要特观节试焦终起一有差早晚快慢多少几两三四五六七八九十钟盘清指检系",
               "系": "联关体派院水母直干世谱星", "边": "旁身这那左右里外南北东西河路海岸周两一半无"}
 _CANTONESE_RE = re.compile("|".join((f"(?<![{_NOT_AFTER[key[0]]}])" if key[0] in _NOT_AFTER else "") + re.escape(key)
                                     for key in sorted(_WORDS, key=len, reverse=True)))

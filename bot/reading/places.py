@@ -18,8 +18,9 @@ _SPELLED = re.compile(r"[a-z][a-z ]{2,30}")  # a name typed in pinyin with the i
 
 def villages_named(session, text: str) -> tuple[list[Village], str]:
     """The villages whose name or alias the text contains (longest match), and the key found."""
-    if _SPELLED.fullmatch(text.strip().lower()):
-        return _spelled(session, text.strip().lower().replace(" ", ""))
+    spelled = re.sub(r"(村|社区)$", "", text.strip()).lower()  # dongkeng村
+    if _SPELLED.fullmatch(spelled):
+        return _spelled(session, spelled.replace(" ", ""))
     plain = _PLAIN.sub("", normalise(text))[:40]
     keys = {plain[i:j] for i in range(len(plain)) for j in range(i + 2, min(len(plain), i + MAX_KEY) + 1)}
     if not keys:
