@@ -290,3 +290,15 @@ def test_cli_evaluate_without_options_scores_the_fixed_split(tmp_path, monkeypat
 def test_cli_evaluate_refuses_a_missing_model(tmp_path):
     result = CliRunner().invoke(classifier_cli, ["evaluate", "--model", str(tmp_path / "none.joblib")])
     assert result.exit_code != 0 and "模型文件不存在" in result.output
+
+
+def test_a_message_classified_twice_is_segmented_once(small_model, monkeypatch):
+    """The reading step and intake classify the same text; the second time costs nothing."""
+    judge = clf.Classifier(CATEGORIES, small_model, min_confidence=0.0)
+    calls = []
+    real = clf.tokens
+    monkeypatch.setattr(clf, "tokens", lambda text: calls.append(text) or real(text))
+    first = judge.classify("化工厂夜里偷偷排污")
+    assert judge.classify("化工厂夜里偷偷排污") == first and len(calls) == 1
+    judge.classify("学校周末组织补课")
+    assert len(calls) == 2

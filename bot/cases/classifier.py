@@ -241,6 +241,8 @@ class Classifier:
         self._keywords = _keyword_table(self.categories)
         self._longest = max((len(k) for k in self._keywords), default=1)
         self._keywords_in = lru_cache(maxsize=100_000)(self._keywords_in)  # words recur: look each up once
+        # the reading step (handlers/reading.py) and intake may both classify the same message
+        self.classify = lru_cache(maxsize=256)(self.classify)
         add_words(k for k in self._keywords if len(k) > 1)
 
     @classmethod
